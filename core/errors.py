@@ -1,0 +1,107 @@
+"""Domain errors. Each carries a message key so the outer layers can say it in the user's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    key = "error.generic"
+
+    def __init__(self, **params: Any) -> None:
+        self.params = params
+        super().__init__(f"{self.key} {params}" if params else self.key)
+
+
+class NotFound(DomainError):
+    key = "error.not_found"
+
+
+class EventNotFound(NotFound):
+    key = "error.event_not_found"
+
+
+class HoldNotFound(NotFound):
+    key = "error.hold_not_found"
+
+
+class TicketNotFound(NotFound):
+    key = "error.ticket_not_found"
+
+
+class InvalidInput(DomainError):
+    key = "error.invalid_input"
+
+
+class InvalidQuantity(InvalidInput):
+    key = "error.invalid_quantity"
+
+
+class InvalidAmount(InvalidInput):
+    key = "error.invalid_amount"
+
+
+class InvalidLayout(InvalidInput):
+    key = "error.invalid_layout"
+
+
+class InvalidEvent(InvalidInput):
+    key = "error.invalid_event"
+
+
+class EventNotEditable(DomainError):
+    key = "error.event_not_editable"
+
+
+class SaleNotOpen(DomainError):
+    key = "error.sale_not_open"
+
+
+class SaleClosed(DomainError):
+    key = "error.sale_closed"
+
+
+class SeatUnavailable(DomainError):
+    key = "error.seat_unavailable"
+
+
+class SoldOut(DomainError):
+    key = "error.sold_out"
+
+
+class LimitReached(DomainError):
+    key = "error.limit_reached"
+
+
+class CartExists(DomainError):
+    key = "error.cart_exists"
+
+
+class HoldExpired(DomainError):
+    key = "error.hold_expired"
+
+
+class InsufficientFunds(DomainError):
+    key = "error.insufficient_funds"
+
+
+class RefundClosed(DomainError):
+    key = "error.refund_closed"
+
+
+class NotAllowed(DomainError):
+    key = "error.not_allowed"
+
+
+class Busy(DomainError):
+    """The database kept refusing the transaction (deadlock, failover); the user should try again."""
+
+    key = "error.busy"
+
+
+class Retryable(Exception):
+    """Raised by a storage adapter when a whole unit of work may safely run again."""
+
+
+class DuplicateKey(Exception):
+    """Raised by a storage adapter when a client key was already used: the work was done before."""

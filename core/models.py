@@ -1,0 +1,191 @@
+"""Plain records passed between the domain and its storage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from core.errors import SaleClosed, SaleNotOpen
+
+
+class EventStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+
+
+class Phase(StrEnum):
+    """Where an event stands at a given moment; derived from its status and times, never stored."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    ON_SALE = "on_sale"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+
+
+class HoldStatus(StrEnum):
+    ACTIVE = "active"
+    CONFIRMED = "confirmed"
+    RELEASED = "released"
+    EXPIRED = "expired"
+
+
+class SeatStatus(StrEnum):
+    AVAILABLE = "available"
+    HELD = "held"
+    SOLD = "sold"
+
+
+class TicketStatus(StrEnum):
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    guild_id: int
+    organizer_id: int
+    title: str
+    description: str
+    venue: str
+    category: str
+    starts_at: datetime
+    sale_opens_at: datetime
+    status: EventStatus
+    per_user_limit: int
+    hold_minutes: int
+    currency: str
+    ga_capacity: int | None
+    ga_price: int | None
+    refund_cutoff_hours: int
+    created_at: datetime
+
+    @property
+    def is_general_admission(self) -> bool:
+        return self.ga_capacity is not None
+
+    @property
+    def hold_time(self) -> timedelta:
+        return timedelta(minutes=self.hold_minutes)
+
+    def phase(self, now: datetime) -> Phase:
+        if self.status is EventStatus.CANCELLED:
+            return Phase.CANCELLED
+        if self.status is EventStatus.DRAFT:
+            return Phase.DRAFT
+        if now >= self.starts_at:
+            return Phase.ENDED
+        if now < self.sale_opens_at:
+            return Phase.SCHEDULED
+        return Phase.ON_SALE
+
+    def check_on_sale(self, now: datetime) -> None:
+        phase = self.phase(now)
+        if phase is Phase.SCHEDULED:
+            raise SaleNotOpen(event=self.title, opens_at=self.sale_opens_at)
+        if phase is not Phase.ON_SALE:
+            raise SaleClosed(event=self.title)
+
+    def refund_deadline(self) -> datetime:
+        return self.starts_at - timedelta(hours=self.refund_cutoff_hours)
+
+
+@dataclass(frozen=True)
+class Seat:
+    id: int
+    section_id: int
+    section: str
+    row: str
+    number: int
+    price: int
+    status: SeatStatus
+
+    @property
+    def label(self) -> str:
+        return f"{self.section} {self.row}{self.number}"
+
+
+@dataclass(frozen=True)
+class Hold:
+    id: int
+    event_id: int
+    user_id: int
+    quantity: int
+    amount: int
+    seat_ids: tuple[int, ...]
+    status: HoldStatus
+    expires_at: datetime
+    client_key: str
+
+
+@dataclass(frozen=True)
+class Order:
+    id: int
+    event_id: int
+    user_id: int
+    hold_id: int
+    amount: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: int
+    order_id: int
+    event_id: int
+    holder_id: int
+    seat_id: int | None
+    seat_label: str | None
+    price: int
+    status: TicketStatus
+    secret: str
+    version: int
+
+
+@dataclass(frozen=True)
+class FanStanding:
+    """What one fan has of one event: the open cart, if any, and tickets bought."""
+
+    hold_id: int | None
+    held: int
+    hold_expires_at: datetime | None
+    bought: int
+
+    def has_open_cart(self, now: datetime) -> bool:
+        return self.hold_id is not None and self.hold_expires_at is not None and self.hold_expires_at > now
+
+
+@dataclass(frozen=True)
+class SectionAvailability:
+    section_id: int
+    name: str
+    price: int
+    available: int
+    held: int
+    sold: int
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    txn_key: str
+    account_kind: str
+    owner_id: int
+    amount: int
+    memo: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class LedgerTotals:
+    """Sums over the whole ledger: zero, zero and zero when every posting balanced."""
+
+    entries_sum: int
+    balances_sum: int
+    mismatched_accounts: int
+
+    @property
+    def balanced(self) -> bool:
+        return self.entries_sum == 0 and self.balances_sum == 0 and self.mismatched_accounts == 0

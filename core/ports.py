@@ -1,0 +1,164 @@
+"""What the domain needs from storage. The database layer and the test fakes both provide it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from core.layout import SectionSpec
+from core.ledger import Account, Transfer
+from core.models import (
+    Event,
+    FanStanding,
+    Hold,
+    LedgerEntry,
+    LedgerTotals,
+    Order,
+    Seat,
+    SectionAvailability,
+    Ticket,
+)
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    guild_id: int
+    organizer_id: int
+    title: str
+    description: str
+    venue: str
+    category: str
+    starts_at: datetime
+    sale_opens_at: datetime
+    per_user_limit: int
+    hold_minutes: int
+    currency: str
+    ga_capacity: int | None
+    ga_price: int | None
+    refund_cutoff_hours: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class NewHold:
+    event_id: int
+    user_id: int
+    quantity: int
+    amount: int
+    seat_ids: tuple[int, ...]
+    expires_at: datetime
+    client_key: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    seat_id: int | None
+    seat_label: str | None
+    price: int
+    secret: str
+
+
+class EventRepository(Protocol):
+    async def add(self, event: NewEvent) -> int: ...
+    async def get(self, event_id: int) -> Event | None: ...
+    async def set_status(self, event_id: int, status: str) -> None: ...
+
+
+class SeatRepository(Protocol):
+    async def add_layout(self, event_id: int, sections: Sequence[SectionSpec]) -> int: ...
+    async def seats(self, event_id: int, seat_ids: Sequence[int]) -> list[Seat]: ...
+    async def free_in_section(self, event_id: int, section_id: int, now: datetime) -> list[Seat]: ...
+    async def claim(
+        self, event_id: int, seat_ids: Sequence[int], hold_id: int, until: datetime, now: datetime
+    ) -> int: ...
+    async def sell_held(self, hold_id: int, seat_ids: Sequence[int]) -> int: ...
+    async def release_held(self, hold_id: int) -> int: ...
+    async def release_sold(self, seat_id: int) -> int: ...
+    async def availability(self, event_id: int, now: datetime) -> list[SectionAvailability]: ...
+
+
+class GeneralAdmissionRepository(Protocol):
+    async def claim(self, event_id: int, quantity: int) -> bool: ...
+    async def release(self, event_id: int, quantity: int) -> None: ...
+    async def taken(self, event_id: int) -> int: ...
+
+
+class HoldRepository(Protocol):
+    async def add(self, hold: NewHold) -> int: ...
+    async def get(self, hold_id: int) -> Hold | None: ...
+    async def by_client_key(self, client_key: str) -> Hold | None: ...
+    async def finish(self, hold_id: int, status: str, now: datetime, *, only_if_live: bool) -> bool: ...
+    async def due(self, now: datetime, limit: int) -> list[int]: ...
+
+
+class FanRepository(Protocol):
+    async def reserve(
+        self,
+        event_id: int,
+        user_id: int,
+        hold_id: int,
+        quantity: int,
+        limit: int,
+        now: datetime,
+        expires_at: datetime,
+    ) -> bool: ...
+    async def standing(self, event_id: int, user_id: int) -> FanStanding: ...
+    async def close_cart(self, event_id: int, user_id: int, hold_id: int, bought: int) -> None: ...
+    async def returned(self, event_id: int, user_id: int, quantity: int) -> None: ...
+
+
+class OrderRepository(Protocol):
+    async def add(self, hold: Hold, client_key: str, now: datetime) -> int: ...
+    async def by_hold(self, hold_id: int) -> Order | None: ...
+
+
+class TicketRepository(Protocol):
+    async def add_many(
+        self, order_id: int, event_id: int, holder_id: int, tickets: Sequence[NewTicket], now: datetime
+    ) -> None: ...
+    async def for_order(self, order_id: int) -> list[Ticket]: ...
+    async def get(self, ticket_id: int) -> Ticket | None: ...
+    async def for_holder(self, holder_id: int, event_id: int | None = None) -> list[Ticket]: ...
+    async def cancel(self, ticket_id: int, now: datetime) -> bool: ...
+
+
+class LedgerRepository(Protocol):
+    async def open(self, account: Account) -> None: ...
+    async def balance(self, account: Account) -> int: ...
+    async def post(self, transfer: Transfer, now: datetime) -> None:
+        """Applies both legs; raises DuplicateKey if the key was used, InsufficientFunds past a guard."""
+        ...
+
+    async def entries(self, account: Account, limit: int) -> list[LedgerEntry]: ...
+    async def totals(self) -> LedgerTotals: ...
+
+
+class Outbox(Protocol):
+    async def add(self, kind: str, payload: dict[str, Any], now: datetime) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Entering opens it; leaving without ``commit`` rolls it back.
+
+    A unit of work may be entered again after it closes; each entry is a fresh transaction.
+    """
+
+    events: EventRepository
+    seats: SeatRepository
+    general_admission: GeneralAdmissionRepository
+    holds: HoldRepository
+    fans: FanRepository
+    orders: OrderRepository
+    tickets: TicketRepository
+    ledger: LedgerRepository
+    outbox: Outbox
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+    async def commit(self) -> None: ...

@@ -1,0 +1,31 @@
+"""Chooses the best adjacent seats: the front-most row that has a run long enough, nearest the centre."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from core.models import Seat
+
+
+def best_block(free: Sequence[Seat], quantity: int) -> list[Seat] | None:
+    by_row: dict[str, list[Seat]] = defaultdict(list)
+    for seat in free:
+        by_row[seat.row].append(seat)
+    for row in sorted(by_row):
+        seats = sorted(by_row[row], key=lambda s: s.number)
+        runs = _adjacent_runs(seats, quantity)
+        if runs:
+            numbers = [s.number for s in seats]
+            centre = (min(numbers) + max(numbers)) / 2
+            return min(runs, key=lambda run: abs((run[0].number + run[-1].number) / 2 - centre))
+    return None
+
+
+def _adjacent_runs(seats: list[Seat], quantity: int) -> list[list[Seat]]:
+    runs: list[list[Seat]] = []
+    for start in range(len(seats) - quantity + 1):
+        block = seats[start : start + quantity]
+        if block[-1].number - block[0].number == quantity - 1:
+            runs.append(block)
+    return runs

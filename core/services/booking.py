@@ -1,0 +1,245 @@
+"""Holding seats, paying for them, letting them go."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.clock import Clock
+from core.errors import (
+    CartExists,
+    DuplicateKey,
+    EventNotFound,
+    HoldExpired,
+    HoldNotFound,
+    InsufficientFunds,
+    InvalidQuantity,
+    LimitReached,
+    SeatUnavailable,
+    SoldOut,
+)
+from core.ledger import Account, Transfer
+from core.models import Event, Hold, HoldStatus, Order, Seat, Ticket
+from core.ports import NewHold, NewTicket, UnitOfWork
+from core.retry import retrying
+from core.seating import best_block
+
+BEST_AVAILABLE_ATTEMPTS = 4
+
+
+@dataclass(frozen=True)
+class HoldSeats:
+    """Hold either the seats named, ``quantity`` best seats in a section, or ``quantity`` GA places."""
+
+    event_id: int
+    user_id: int
+    client_key: str
+    seat_ids: tuple[int, ...] = ()
+    section_id: int | None = None
+    quantity: int = 0
+
+
+@dataclass(frozen=True)
+class HoldView:
+    hold: Hold
+    event: Event
+    seats: list[Seat]
+
+
+@dataclass(frozen=True)
+class ConfirmHold:
+    hold_id: int
+    user_id: int
+    client_key: str
+
+
+@dataclass(frozen=True)
+class OrderView:
+    order: Order
+    event: Event
+    tickets: list[Ticket]
+
+
+def _quantity(cmd: HoldSeats) -> int:
+    quantity = len(cmd.seat_ids) if cmd.seat_ids else cmd.quantity
+    if quantity <= 0 or len(set(cmd.seat_ids)) != len(cmd.seat_ids):
+        raise InvalidQuantity(quantity=quantity)
+    return quantity
+
+
+async def hold_seats(cmd: HoldSeats, uow: UnitOfWork, clock: Clock) -> HoldView:
+    quantity = _quantity(cmd)
+    for attempt in range(BEST_AVAILABLE_ATTEMPTS):
+        try:
+            return await _hold_once(cmd, quantity, uow, clock)
+        except SeatUnavailable:
+            # Someone took the block we picked between our look and our claim: pick again.
+            if cmd.seat_ids or attempt == BEST_AVAILABLE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+@retrying
+async def _hold_once(cmd: HoldSeats, quantity: int, uow: UnitOfWork, clock: Clock) -> HoldView:
+    now = clock.now()
+    async with uow:
+        event = await uow.events.get(cmd.event_id)
+        if event is None:
+            raise EventNotFound(event_id=cmd.event_id)
+        event.check_on_sale(now)
+        if quantity > event.per_user_limit:
+            raise LimitReached(limit=event.per_user_limit, bought=0)
+        seats = await _choose(cmd, quantity, event, uow, now)
+        amount = sum(s.price for s in seats) if seats else quantity * (event.ga_price or 0)
+        if amount > await uow.ledger.balance(Account.wallet(cmd.user_id)):
+            raise InsufficientFunds(amount=amount, currency=event.currency)
+        expires_at = now + event.hold_time
+        try:
+            hold_id = await uow.holds.add(
+                NewHold(
+                    event_id=event.id,
+                    user_id=cmd.user_id,
+                    quantity=quantity,
+                    amount=amount,
+                    seat_ids=tuple(s.id for s in seats),
+                    expires_at=expires_at,
+                    client_key=cmd.client_key,
+                    created_at=now,
+                )
+            )
+        except DuplicateKey:
+            existing = await uow.holds.by_client_key(cmd.client_key)
+            if existing is None or existing.user_id != cmd.user_id:
+                raise
+            return HoldView(existing, event, await uow.seats.seats(event.id, existing.seat_ids))
+        reserved = await uow.fans.reserve(
+            event.id, cmd.user_id, hold_id, quantity, event.per_user_limit, now, expires_at
+        )
+        if not reserved:
+            standing = await uow.fans.standing(event.id, cmd.user_id)
+            if standing.has_open_cart(now):
+                raise CartExists(hold_id=standing.hold_id)
+            raise LimitReached(limit=event.per_user_limit, bought=standing.bought)
+        if seats:
+            claimed = await uow.seats.claim(event.id, [s.id for s in seats], hold_id, expires_at, now)
+            if claimed != len(seats):
+                raise SeatUnavailable(seats=[s.label for s in seats])
+        elif not await uow.general_admission.claim(event.id, quantity):
+            raise SoldOut(event=event.title)
+        hold = await uow.holds.get(hold_id)
+        await uow.commit()
+    assert hold is not None
+    return HoldView(hold, event, seats)
+
+
+async def _choose(cmd: HoldSeats, quantity: int, event: Event, uow: UnitOfWork, now: datetime) -> list[Seat]:
+    if event.is_general_admission:
+        return []
+    if cmd.seat_ids:
+        seats = await uow.seats.seats(event.id, cmd.seat_ids)
+        if len(seats) != len(cmd.seat_ids):
+            raise SeatUnavailable(seats=[])
+        return seats
+    if cmd.section_id is None:
+        raise InvalidQuantity(quantity=quantity)
+    free = await uow.seats.free_in_section(event.id, cmd.section_id, now)
+    block = best_block(free, quantity)
+    if block is None:
+        raise SeatUnavailable(seats=[]) if free else SoldOut(event=event.title)
+    return block
+
+
+@retrying
+async def confirm_hold(cmd: ConfirmHold, uow: UnitOfWork, clock: Clock) -> OrderView:
+    """Pays for a hold from the fan's wallet and issues its tickets, all in one transaction."""
+    now = clock.now()
+    async with uow:
+        hold = await uow.holds.get(cmd.hold_id)
+        if hold is None or hold.user_id != cmd.user_id:
+            raise HoldNotFound(hold_id=cmd.hold_id)
+        event = await uow.events.get(hold.event_id)
+        assert event is not None
+        if hold.status is HoldStatus.CONFIRMED:
+            return await _existing_order(hold, event, uow)
+        if not await uow.holds.finish(hold.id, HoldStatus.CONFIRMED, now, only_if_live=True):
+            raise HoldExpired(hold_id=hold.id)
+        seats: list[Seat] = []
+        if hold.seat_ids:
+            if await uow.seats.sell_held(hold.id, hold.seat_ids) != len(hold.seat_ids):
+                raise HoldExpired(hold_id=hold.id)
+            seats = await uow.seats.seats(event.id, hold.seat_ids)
+        try:
+            order_id = await uow.orders.add(hold, cmd.client_key, now)
+        except DuplicateKey:
+            raise HoldNotFound(hold_id=cmd.hold_id) from None
+        await uow.tickets.add_many(order_id, event.id, hold.user_id, _new_tickets(hold, event, seats), now)
+        if hold.amount > 0:
+            payment = Transfer(
+                txn_key=f"order:{order_id}",
+                source=Account.wallet(hold.user_id),
+                target=Account.payable(event.organizer_id),
+                amount=hold.amount,
+                memo=f"event:{event.id}",
+            )
+            await uow.ledger.post(payment, now)
+        await uow.fans.close_cart(event.id, hold.user_id, hold.id, bought=hold.quantity)
+        await uow.outbox.add("tickets_issued", {"order_id": order_id, "user_id": hold.user_id}, now)
+        view = await _existing_order(hold, event, uow)
+        await uow.commit()
+    return view
+
+
+async def _existing_order(hold: Hold, event: Event, uow: UnitOfWork) -> OrderView:
+    order = await uow.orders.by_hold(hold.id)
+    assert order is not None
+    return OrderView(order, event, await uow.tickets.for_order(order.id))
+
+
+def _new_tickets(hold: Hold, event: Event, seats: Sequence[Seat]) -> list[NewTicket]:
+    if seats:
+        return [NewTicket(s.id, s.label, s.price, secrets.token_hex(8)) for s in seats]
+    return [NewTicket(None, None, event.ga_price or 0, secrets.token_hex(8)) for _ in range(hold.quantity)]
+
+
+@retrying
+async def release_hold(hold_id: int, user_id: int, uow: UnitOfWork, clock: Clock) -> None:
+    async with uow:
+        hold = await uow.holds.get(hold_id)
+        if hold is None or hold.user_id != user_id:
+            raise HoldNotFound(hold_id=hold_id)
+        if await uow.holds.finish(hold_id, HoldStatus.RELEASED, clock.now(), only_if_live=False):
+            await _free(hold, uow)
+        await uow.commit()
+
+
+async def _free(hold: Hold, uow: UnitOfWork) -> None:
+    if hold.seat_ids:
+        await uow.seats.release_held(hold.id)
+    else:
+        await uow.general_admission.release(hold.event_id, hold.quantity)
+    await uow.fans.close_cart(hold.event_id, hold.user_id, hold.id, bought=0)
+
+
+async def expire_due_holds(uow: UnitOfWork, clock: Clock, batch: int = 100) -> int:
+    """Tidies holds whose time ran out. Correctness never waits for this: claims ignore expired holds."""
+    async with uow:
+        due = await uow.holds.due(clock.now(), batch)
+    expired = 0
+    for hold_id in due:
+        expired += await _expire_one(hold_id, uow, clock)
+    return expired
+
+
+@retrying
+async def _expire_one(hold_id: int, uow: UnitOfWork, clock: Clock) -> int:
+    async with uow:
+        hold = await uow.holds.get(hold_id)
+        if hold is None or hold.status is not HoldStatus.ACTIVE or hold.expires_at > clock.now():
+            return 0
+        if not await uow.holds.finish(hold_id, HoldStatus.EXPIRED, clock.now(), only_if_live=False):
+            return 0
+        await _free(hold, uow)
+        await uow.commit()
+    return 1

@@ -1,0 +1,61 @@
+"""The fan's wallet: balance, history and top-ups through a payment provider."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.clock import Clock
+from core.errors import DuplicateKey
+from core.ledger import Account, Transfer, check_topup_amount
+from core.models import LedgerEntry, LedgerTotals
+from core.ports import UnitOfWork
+from core.retry import retrying
+
+
+@dataclass(frozen=True)
+class TopUp:
+    user_id: int
+    amount: int
+    client_key: str
+    provider: str = "sandbox"
+
+
+@retrying
+async def top_up(cmd: TopUp, uow: UnitOfWork, clock: Clock) -> int:
+    """Credits the wallet once per client key and returns the new balance."""
+    check_topup_amount(cmd.amount)
+    wallet = Account.wallet(cmd.user_id)
+    async with uow:
+        await uow.ledger.open(wallet)
+        transfer = Transfer(
+            txn_key=f"topup:{cmd.client_key}",
+            source=Account.provider(),
+            target=wallet,
+            amount=cmd.amount,
+            memo=f"topup:{cmd.provider}",
+        )
+        try:
+            await uow.ledger.post(transfer, clock.now())
+        except DuplicateKey:
+            return await uow.ledger.balance(wallet)
+        balance = await uow.ledger.balance(wallet)
+        await uow.commit()
+    return balance
+
+
+@retrying
+async def balance(user_id: int, uow: UnitOfWork) -> int:
+    async with uow:
+        return await uow.ledger.balance(Account.wallet(user_id))
+
+
+@retrying
+async def history(user_id: int, uow: UnitOfWork, limit: int = 20) -> list[LedgerEntry]:
+    async with uow:
+        return await uow.ledger.entries(Account.wallet(user_id), limit)
+
+
+@retrying
+async def ledger_totals(uow: UnitOfWork) -> LedgerTotals:
+    async with uow:
+        return await uow.ledger.totals()

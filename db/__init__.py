@@ -1,0 +1,1 @@
+"""Storage for Picket: SQLAlchemy Core tables, repositories, the unit of work and migrations."""

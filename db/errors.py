@@ -1,0 +1,32 @@
+"""Turns driver errors into the domain's two storage signals: run again, or already done."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+# Deadlock, lock-wait timeout, Galera certification failure (reported as deadlock), lost or refused
+# connections and "WSREP has not yet prepared node for application use" during failover.
+RETRYABLE_MARIADB_CODES = frozenset({1213, 1205, 2013, 2006, 2003, 2055, 1047, 1180, 1927, 4031})
+DUPLICATE_MARIADB_CODE = 1062
+
+
+def _code(exc: DBAPIError) -> int | None:
+    args = getattr(exc.orig, "args", ())
+    return args[0] if args and isinstance(args[0], int) else None
+
+
+def is_retryable(exc: BaseException) -> bool:
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    if _code(exc) in RETRYABLE_MARIADB_CODES:
+        return True
+    message = str(exc.orig).lower()
+    return "database is locked" in message or "40001" in message or "deadlock" in message
+
+
+def is_duplicate(exc: BaseException) -> bool:
+    if not isinstance(exc, IntegrityError):
+        return False
+    return _code(exc) == DUPLICATE_MARIADB_CODE or "unique constraint failed" in str(exc.orig).lower()

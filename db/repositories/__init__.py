@@ -1,0 +1,1 @@
+"""Repositories: each turns the domain's questions into a few Core statements on one connection."""

@@ -1,0 +1,279 @@
+"""Seats, general-admission capacity, holds and the per-fan cart row: the contended part of Picket.
+
+Every claim here is one conditional UPDATE whose rowcount says whether it won."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, insert, or_, select, update
+
+from core.errors import DuplicateKey
+from core.layout import SectionSpec
+from core.models import FanStanding, Hold, HoldStatus, Seat, SeatStatus, SectionAvailability
+from core.ports import NewHold
+from db.errors import is_duplicate
+from db.repositories._base import Repo, insert_ignoring_duplicates, new_id
+from db.schema import fan_events, general_admission, holds, seats, sections
+
+_SEAT_COLUMNS = (
+    seats.c.id,
+    seats.c.section_id,
+    sections.c.name,
+    seats.c.row_label,
+    seats.c.number,
+    sections.c.price,
+    seats.c.status,
+)
+
+
+def _seat(row: Any) -> Seat:
+    return Seat(row[0], row[1], row[2], row[3], row[4], row[5], SeatStatus(row[6]))
+
+
+def _claimable(now: datetime) -> Any:
+    """Free, or held by a hold whose time has run out (the sweeper may not have tidied it yet)."""
+    return or_(
+        seats.c.status == SeatStatus.AVAILABLE,
+        and_(seats.c.status == SeatStatus.HELD, seats.c.held_until <= now),
+    )
+
+
+class SeatRepo(Repo):
+    async def add_layout(self, event_id: int, specs: Sequence[SectionSpec]) -> int:
+        count = 0
+        for position, spec in enumerate(specs):
+            result = await self.conn.execute(
+                insert(sections).values(
+                    event_id=event_id, name=spec.name, position=position, price=spec.price
+                )
+            )
+            section_id = new_id(result)
+            rows = [
+                {
+                    "event_id": event_id,
+                    "section_id": section_id,
+                    "row_label": row,
+                    "number": number,
+                    "status": SeatStatus.AVAILABLE,
+                }
+                for row in spec.rows
+                for number in range(spec.first_number, spec.last_number + 1)
+            ]
+            await self.conn.execute(insert(seats), rows)
+            count += len(rows)
+        return count
+
+    async def seats(self, event_id: int, seat_ids: Sequence[int]) -> list[Seat]:
+        if not seat_ids:
+            return []
+        query = (
+            select(*_SEAT_COLUMNS)
+            .join(sections, sections.c.id == seats.c.section_id)
+            .where(seats.c.event_id == event_id, seats.c.id.in_(list(seat_ids)))
+            .order_by(sections.c.position, seats.c.row_label, seats.c.number)
+        )
+        return [_seat(row) for row in await self.conn.execute(query)]
+
+    async def free_in_section(self, event_id: int, section_id: int, now: datetime) -> list[Seat]:
+        query = (
+            select(*_SEAT_COLUMNS)
+            .join(sections, sections.c.id == seats.c.section_id)
+            .where(seats.c.event_id == event_id, seats.c.section_id == section_id, _claimable(now))
+        )
+        return [_seat(row) for row in await self.conn.execute(query)]
+
+    async def claim(
+        self, event_id: int, seat_ids: Sequence[int], hold_id: int, until: datetime, now: datetime
+    ) -> int:
+        statement = (
+            update(seats)
+            .where(seats.c.event_id == event_id, seats.c.id.in_(list(seat_ids)), _claimable(now))
+            .values(status=SeatStatus.HELD, hold_id=hold_id, held_until=until)
+        )
+        return (await self.conn.execute(statement)).rowcount
+
+    async def sell_held(self, hold_id: int, seat_ids: Sequence[int]) -> int:
+        statement = (
+            update(seats)
+            .where(
+                seats.c.id.in_(list(seat_ids)), seats.c.hold_id == hold_id, seats.c.status == SeatStatus.HELD
+            )
+            .values(status=SeatStatus.SOLD, held_until=None)
+        )
+        return (await self.conn.execute(statement)).rowcount
+
+    async def release_held(self, hold_id: int) -> int:
+        statement = (
+            update(seats)
+            .where(seats.c.hold_id == hold_id, seats.c.status == SeatStatus.HELD)
+            .values(status=SeatStatus.AVAILABLE, hold_id=None, held_until=None)
+        )
+        return (await self.conn.execute(statement)).rowcount
+
+    async def release_sold(self, seat_id: int) -> int:
+        statement = (
+            update(seats)
+            .where(seats.c.id == seat_id, seats.c.status == SeatStatus.SOLD)
+            .values(status=SeatStatus.AVAILABLE, hold_id=None, held_until=None)
+        )
+        return (await self.conn.execute(statement)).rowcount
+
+    async def availability(self, event_id: int, now: datetime) -> list[SectionAvailability]:
+        live_hold = and_(seats.c.status == SeatStatus.HELD, seats.c.held_until > now)
+        query = (
+            select(
+                sections.c.id,
+                sections.c.name,
+                sections.c.price,
+                func.sum(case((_claimable(now), 1), else_=0)),
+                func.sum(case((live_hold, 1), else_=0)),
+                func.sum(case((seats.c.status == SeatStatus.SOLD, 1), else_=0)),
+            )
+            .join(seats, seats.c.section_id == sections.c.id)
+            .where(sections.c.event_id == event_id)
+            .group_by(sections.c.id, sections.c.name, sections.c.price, sections.c.position)
+            .order_by(sections.c.position)
+        )
+        rows = await self.conn.execute(query)
+        return [SectionAvailability(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5])) for r in rows]
+
+
+class GeneralAdmissionRepo(Repo):
+    async def claim(self, event_id: int, quantity: int) -> bool:
+        ga = general_admission.c
+        statement = (
+            update(general_admission)
+            .where(ga.event_id == event_id, ga.taken + quantity <= ga.capacity)
+            .values(taken=ga.taken + quantity)
+        )
+        return (await self.conn.execute(statement)).rowcount == 1
+
+    async def release(self, event_id: int, quantity: int) -> None:
+        ga = general_admission.c
+        statement = (
+            update(general_admission)
+            .where(ga.event_id == event_id, ga.taken >= quantity)
+            .values(taken=ga.taken - quantity)
+        )
+        await self.conn.execute(statement)
+
+    async def taken(self, event_id: int) -> int:
+        query = select(general_admission.c.taken).where(general_admission.c.event_id == event_id)
+        return int((await self.conn.execute(query)).scalar() or 0)
+
+
+def _hold(row: Any) -> Hold:
+    m = row._mapping
+    seat_ids = tuple(int(s) for s in m["seat_ids"].split(",") if s)
+    return Hold(
+        m["id"],
+        m["event_id"],
+        m["user_id"],
+        m["quantity"],
+        m["amount"],
+        seat_ids,
+        HoldStatus(m["status"]),
+        m["expires_at"],
+        m["client_key"],
+    )
+
+
+class HoldRepo(Repo):
+    async def add(self, hold: NewHold) -> int:
+        values = {
+            "event_id": hold.event_id,
+            "user_id": hold.user_id,
+            "quantity": hold.quantity,
+            "amount": hold.amount,
+            "seat_ids": ",".join(str(s) for s in hold.seat_ids),
+            "status": HoldStatus.ACTIVE,
+            "expires_at": hold.expires_at,
+            "client_key": hold.client_key,
+            "created_at": hold.created_at,
+        }
+        try:
+            result = await self.conn.execute(insert(holds).values(**values))
+        except Exception as exc:
+            if is_duplicate(exc):
+                raise DuplicateKey(hold.client_key) from exc
+            raise
+        return new_id(result)
+
+    async def get(self, hold_id: int) -> Hold | None:
+        row = (await self.conn.execute(select(holds).where(holds.c.id == hold_id))).first()
+        return _hold(row) if row is not None else None
+
+    async def by_client_key(self, client_key: str) -> Hold | None:
+        row = (await self.conn.execute(select(holds).where(holds.c.client_key == client_key))).first()
+        return _hold(row) if row is not None else None
+
+    async def finish(self, hold_id: int, status: str, now: datetime, *, only_if_live: bool) -> bool:
+        condition = and_(holds.c.id == hold_id, holds.c.status == HoldStatus.ACTIVE)
+        if only_if_live:
+            condition = and_(condition, holds.c.expires_at > now)
+        result = await self.conn.execute(update(holds).where(condition).values(status=status))
+        return result.rowcount == 1
+
+    async def due(self, now: datetime, limit: int) -> list[int]:
+        query = (
+            select(holds.c.id)
+            .where(holds.c.status == HoldStatus.ACTIVE, holds.c.expires_at <= now)
+            .order_by(holds.c.expires_at)
+            .limit(limit)
+        )
+        return [int(r[0]) for r in await self.conn.execute(query)]
+
+
+class FanRepo(Repo):
+    async def reserve(
+        self,
+        event_id: int,
+        user_id: int,
+        hold_id: int,
+        quantity: int,
+        limit: int,
+        now: datetime,
+        expires_at: datetime,
+    ) -> bool:
+        await self.conn.execute(
+            insert_ignoring_duplicates(fan_events, event_id=event_id, user_id=user_id, held=0, bought=0)
+        )
+        f = fan_events.c
+        no_open_cart = or_(f.hold_id.is_(None), f.hold_expires_at <= now)
+        statement = (
+            update(fan_events)
+            .where(f.event_id == event_id, f.user_id == user_id, no_open_cart, f.bought + quantity <= limit)
+            .values(hold_id=hold_id, held=quantity, hold_expires_at=expires_at)
+        )
+        return (await self.conn.execute(statement)).rowcount == 1
+
+    async def standing(self, event_id: int, user_id: int) -> FanStanding:
+        f = fan_events.c
+        query = select(f.hold_id, f.held, f.hold_expires_at, f.bought).where(
+            f.event_id == event_id, f.user_id == user_id
+        )
+        row = (await self.conn.execute(query)).first()
+        if row is None:
+            return FanStanding(None, 0, None, 0)
+        return FanStanding(row[0], row[1], row[2], row[3])
+
+    async def close_cart(self, event_id: int, user_id: int, hold_id: int, bought: int) -> None:
+        f = fan_events.c
+        statement = (
+            update(fan_events)
+            .where(f.event_id == event_id, f.user_id == user_id, f.hold_id == hold_id)
+            .values(hold_id=None, held=0, hold_expires_at=None, bought=f.bought + bought)
+        )
+        await self.conn.execute(statement)
+
+    async def returned(self, event_id: int, user_id: int, quantity: int) -> None:
+        f = fan_events.c
+        statement = (
+            update(fan_events)
+            .where(f.event_id == event_id, f.user_id == user_id, f.bought >= quantity)
+            .values(bought=f.bought - quantity)
+        )
+        await self.conn.execute(statement)

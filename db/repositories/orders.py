@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from core.errors import DuplicateKey
+from core.models import Hold, Order, Ticket, TicketStatus
+from core.ports import NewTicket
+from db.errors import is_duplicate
+from db.repositories._base import Repo, new_id
+from db.schema import orders, outbox, tickets
+
+
+class OrderRepo(Repo):
+    async def add(self, hold: Hold, client_key: str, now: datetime) -> int:
+        values = {
+            "event_id": hold.event_id,
+            "user_id": hold.user_id,
+            "hold_id": hold.id,
+            "client_key": client_key,
+            "amount": hold.amount,
+            "created_at": now,
+        }
+        try:
+            result = await self.conn.execute(insert(orders).values(**values))
+        except Exception as exc:
+            if is_duplicate(exc):
+                raise DuplicateKey(client_key) from exc
+            raise
+        return new_id(result)
+
+    async def by_hold(self, hold_id: int) -> Order | None:
+        o = orders.c
+        query = select(o.id, o.event_id, o.user_id, o.hold_id, o.amount, o.created_at).where(
+            o.hold_id == hold_id
+        )
+        row = (await self.conn.execute(query)).first()
+        return Order(*row) if row is not None else None
+
+
+_TICKET_COLUMNS = (
+    tickets.c.id,
+    tickets.c.order_id,
+    tickets.c.event_id,
+    tickets.c.holder_id,
+    tickets.c.seat_id,
+    tickets.c.seat_label,
+    tickets.c.price,
+    tickets.c.status,
+    tickets.c.secret,
+    tickets.c.version,
+)
+
+
+def _ticket(row: Any) -> Ticket:
+    values = list(row)
+    values[7] = TicketStatus(values[7])
+    return Ticket(*values)
+
+
+class TicketRepo(Repo):
+    async def add_many(
+        self, order_id: int, event_id: int, holder_id: int, new: Sequence[NewTicket], now: datetime
+    ) -> None:
+        rows = [
+            {
+                "order_id": order_id,
+                "event_id": event_id,
+                "holder_id": holder_id,
+                "seat_id": t.seat_id,
+                "live_seat_id": t.seat_id,
+                "seat_label": t.seat_label,
+                "price": t.price,
+                "status": TicketStatus.ACTIVE,
+                "secret": t.secret,
+                "version": 1,
+                "created_at": now,
+            }
+            for t in new
+        ]
+        await self.conn.execute(insert(tickets), rows)
+
+    async def for_order(self, order_id: int) -> list[Ticket]:
+        query = select(*_TICKET_COLUMNS).where(tickets.c.order_id == order_id).order_by(tickets.c.id)
+        return [_ticket(r) for r in await self.conn.execute(query)]
+
+    async def get(self, ticket_id: int) -> Ticket | None:
+        row = (await self.conn.execute(select(*_TICKET_COLUMNS).where(tickets.c.id == ticket_id))).first()
+        return _ticket(row) if row is not None else None
+
+    async def for_holder(self, holder_id: int, event_id: int | None = None) -> list[Ticket]:
+        query = select(*_TICKET_COLUMNS).where(
+            tickets.c.holder_id == holder_id, tickets.c.status == TicketStatus.ACTIVE
+        )
+        if event_id is not None:
+            query = query.where(tickets.c.event_id == event_id)
+        return [_ticket(r) for r in await self.conn.execute(query.order_by(tickets.c.id))]
+
+    async def cancel(self, ticket_id: int, now: datetime) -> bool:
+        statement = (
+            update(tickets)
+            .where(tickets.c.id == ticket_id, tickets.c.status == TicketStatus.ACTIVE)
+            .values(
+                status=TicketStatus.CANCELLED,
+                live_seat_id=None,
+                cancelled_at=now,
+                version=tickets.c.version + 1,
+            )
+        )
+        return (await self.conn.execute(statement)).rowcount == 1
+
+
+class OutboxRepo(Repo):
+    async def add(self, kind: str, payload: dict[str, Any], now: datetime) -> None:
+        values = {
+            "kind": kind,
+            "payload": json.dumps(payload),
+            "created_at": now,
+            "sent": False,
+            "attempts": 0,
+        }
+        await self.conn.execute(insert(outbox).values(**values))

@@ -1,0 +1,186 @@
+"""Tables. Alembic migrations create them; this module describes them for queries."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; MariaDB wants BIGINT for Discord-sized ids.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("guild_id", BigInteger, nullable=False),
+    Column("organizer_id", BigInteger, nullable=False),
+    Column("title", String(100), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("venue", String(100), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("starts_at", DateTime, nullable=False),
+    Column("sale_opens_at", DateTime, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("per_user_limit", Integer, nullable=False),
+    Column("hold_minutes", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("ga_capacity", Integer, nullable=True),
+    Column("ga_price", BigInteger, nullable=True),
+    Column("refund_cutoff_hours", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_events_guild_starts", "guild_id", "starts_at"),
+)
+
+sections = Table(
+    "sections",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("event_id", BigInteger, ForeignKey("events.id"), nullable=False),
+    Column("name", String(24), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("price", BigInteger, nullable=False),
+    UniqueConstraint("event_id", "name"),
+)
+
+seats = Table(
+    "seats",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("event_id", BigInteger, ForeignKey("events.id"), nullable=False),
+    Column("section_id", BigInteger, ForeignKey("sections.id"), nullable=False),
+    Column("row_label", String(2), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("hold_id", BigInteger, nullable=True),
+    Column("held_until", DateTime, nullable=True),
+    UniqueConstraint("event_id", "section_id", "row_label", "number"),
+    Index("ix_seats_hold", "hold_id"),
+    Index("ix_seats_section_status", "section_id", "status"),
+)
+
+general_admission = Table(
+    "general_admission",
+    metadata,
+    Column("event_id", BigInteger, ForeignKey("events.id"), primary_key=True, autoincrement=False),
+    Column("capacity", Integer, nullable=False),
+    Column("taken", Integer, nullable=False),
+)
+
+holds = Table(
+    "holds",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("event_id", BigInteger, ForeignKey("events.id"), nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("seat_ids", String(400), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Column("client_key", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_holds_status_expires", "status", "expires_at"),
+)
+
+# One row per fan per event: the open cart (at most one) and how many tickets they hold, so the
+# per-fan limit is a guarded UPDATE on a row rather than a count that a concurrent request could miss.
+fan_events = Table(
+    "fan_events",
+    metadata,
+    Column("event_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("hold_id", BigInteger, nullable=True),
+    Column("held", Integer, nullable=False),
+    Column("hold_expires_at", DateTime, nullable=True),
+    Column("bought", Integer, nullable=False),
+)
+
+orders = Table(
+    "orders",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("event_id", BigInteger, ForeignKey("events.id"), nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("hold_id", BigInteger, nullable=False, unique=True),
+    Column("client_key", String(64), nullable=False, unique=True),
+    Column("amount", BigInteger, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Index("ix_orders_user", "user_id"),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("order_id", BigInteger, ForeignKey("orders.id"), nullable=False),
+    Column("event_id", BigInteger, ForeignKey("events.id"), nullable=False),
+    Column("holder_id", BigInteger, nullable=False),
+    Column("seat_id", BigInteger, nullable=True),
+    # The seat while the ticket is live, NULL once cancelled: a UNIQUE key that both databases
+    # honour (NULLs never collide), so no seat can ever back two live tickets.
+    Column("live_seat_id", BigInteger, nullable=True, unique=True),
+    Column("seat_label", String(40), nullable=True),
+    Column("price", BigInteger, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("secret", String(32), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("cancelled_at", DateTime, nullable=True),
+    Index("ix_tickets_holder", "holder_id", "event_id"),
+    Index("ix_tickets_order", "order_id"),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("kind", String(12), primary_key=True),
+    Column("owner_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("balance", BigInteger, nullable=False),
+)
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("txn_key", String(80), nullable=False),
+    Column("account_kind", String(12), nullable=False),
+    Column("owner_id", BigInteger, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("memo", String(80), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("txn_key", "account_kind", "owner_id"),
+    Index("ix_ledger_account", "account_kind", "owner_id", "id"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("sent", Boolean, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Index("ix_outbox_sent", "sent", "id"),
+)

@@ -1,0 +1,70 @@
+"""The unit of work: one connection and one transaction, with the repositories bound to it."""
+
+from __future__ import annotations
+
+import logging
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from core.errors import Retryable
+from db.errors import is_retryable
+from db.repositories.booking import FanRepo, GeneralAdmissionRepo, HoldRepo, SeatRepo
+from db.repositories.events import EventRepo
+from db.repositories.ledger import LedgerRepo
+from db.repositories.orders import OrderRepo, OutboxRepo, TicketRepo
+
+log = logging.getLogger(__name__)
+
+
+class SqlUnitOfWork:
+    """Uses SQLAlchemy Core on a plain connection: the booking path is short, hot and hand-written,
+    and the ORM's identity map would only add work to it."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._conn: AsyncConnection | None = None
+        self._committed = False
+
+    async def __aenter__(self) -> Self:
+        try:
+            conn = await self._engine.connect()
+            await conn.begin()
+        except Exception as exc:
+            if is_retryable(exc):
+                raise Retryable(str(exc)) from exc
+            raise
+        self._conn = conn
+        self._committed = False
+        self.events = EventRepo(conn)
+        self.seats = SeatRepo(conn)
+        self.general_admission = GeneralAdmissionRepo(conn)
+        self.holds = HoldRepo(conn)
+        self.fans = FanRepo(conn)
+        self.orders = OrderRepo(conn)
+        self.tickets = TicketRepo(conn)
+        self.ledger = LedgerRepo(conn)
+        self.outbox = OutboxRepo(conn)
+        return self
+
+    async def commit(self) -> None:
+        assert self._conn is not None
+        await self._conn.commit()
+        self._committed = True
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        conn, self._conn = self._conn, None
+        assert conn is not None
+        try:
+            if not self._committed:
+                await conn.rollback()
+        except Exception:
+            log.debug("rollback failed on a connection that is already gone", exc_info=True)
+            await conn.invalidate()
+        finally:
+            await conn.close()
+        if exc is not None and is_retryable(exc):
+            raise Retryable(str(exc)) from exc
