@@ -20,7 +20,9 @@ log = logging.getLogger(__name__)
 
 class SqlUnitOfWork:
     """Uses SQLAlchemy Core on a plain connection: the booking path is short, hot and hand-written,
-    and the ORM's identity map would only add work to it."""
+    and the ORM's identity map would only add work to it.
+
+    One instance serves one task at a time (one interaction, one job item); make another per task."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
@@ -47,6 +49,12 @@ class SqlUnitOfWork:
         self.ledger = LedgerRepo(conn)
         self.outbox = OutboxRepo(conn)
         return self
+
+    @property
+    def connection(self) -> AsyncConnection:
+        """The open transaction's connection, for checks that look past the repositories."""
+        assert self._conn is not None, "the unit of work is not open"
+        return self._conn
 
     async def commit(self) -> None:
         assert self._conn is not None

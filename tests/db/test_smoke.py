@@ -11,7 +11,9 @@ async def test_book_one(uow: SqlUnitOfWork, clock: FrozenClock) -> None:
     await fund(uow, clock, 7, 5000)
     details = await event_details(event.id, 7, uow, clock)
     section = details.sections[0]
-    held = await hold_seats(HoldSeats(event.id, 7, key(), section_id=section.section_id, quantity=2), uow, clock)
+    held = await hold_seats(
+        HoldSeats(event.id, 7, key(), section_id=section.section_id, quantity=2), uow, clock
+    )
     order = await confirm_hold(ConfirmHold(held.hold.id, 7, key()), uow, clock)
     assert len(order.tickets) == 2
     assert (await ledger_totals(uow)).balanced

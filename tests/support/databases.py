@@ -38,7 +38,9 @@ def mariadb_reachable() -> str | None:
 
 def mariadb_url(database: str) -> str:
     password = f":{MARIADB_PASSWORD}" if MARIADB_PASSWORD else ""
-    return f"mysql+aiomysql://{MARIADB_USER}{password}@{MARIADB_HOST}:{MARIADB_PORT}/{database}?charset=utf8mb4"
+    return (
+        f"mysql+aiomysql://{MARIADB_USER}{password}@{MARIADB_HOST}:{MARIADB_PORT}/{database}?charset=utf8mb4"
+    )
 
 
 def _admin(sql: str) -> None:
