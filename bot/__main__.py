@@ -1,0 +1,79 @@
+"""``python -m bot``: Picket's command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from pydantic import ValidationError
+
+from bot.app import App
+from bot.settings import Settings
+
+log = logging.getLogger("picket")
+
+DESCRIPTION = """Picket: ticket booking that lives inside Discord.
+
+Settings come from the environment or a .env file (see .env.example)."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("migrate", help="bring the database (DATABASE_URL, default SQLite) to the newest schema")
+    sub.add_parser(
+        "run",
+        help="migrate, then connect to Discord with DISCORD_TOKEN (or to DISCORD_API_BASE when set)",
+    )
+    return parser
+
+
+async def _migrate(settings: Settings) -> None:
+    app = App.build(settings)
+    try:
+        await app.migrate()
+    finally:
+        await app.close()
+    print(f"Database is up to date: {settings.effective_database_url.split('@')[-1]}")
+
+
+async def _run(settings: Settings) -> int:
+    if settings.discord_token is None:
+        print(
+            "No DISCORD_TOKEN is set. Put your bot's token in the environment or .env to connect to Discord.",
+            file=sys.stderr,
+        )
+        return 2
+    from bot.client import PicketBot
+
+    app = App.build(settings)
+    await app.migrate()
+    bot = PicketBot(app)
+    try:
+        await bot.start(settings.discord_token.get_secret_value())
+    finally:
+        await app.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            print(f"Setting problem: {error['msg']}", file=sys.stderr)
+        return 2
+    if args.command == "migrate":
+        asyncio.run(_migrate(settings))
+        return 0
+    return asyncio.run(_run(settings))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

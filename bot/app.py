@@ -1,0 +1,40 @@
+"""The composition root: builds the engine, clock and unit-of-work factory every part shares."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.settings import Settings
+from core.clock import Clock, SystemClock
+from db.engine import make_engine
+from db.migrate import migrate
+from db.uow import SqlUnitOfWork
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    clock: Clock
+
+    @classmethod
+    def build(cls, settings: Settings, clock: Clock | None = None) -> App:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(
+            settings.effective_database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
+        return cls(settings, engine, clock or SystemClock())
+
+    def uow(self) -> SqlUnitOfWork:
+        """A fresh unit of work; one per interaction or job item, never shared between tasks."""
+        return SqlUnitOfWork(self.engine)
+
+    async def migrate(self) -> None:
+        await migrate(self.engine)
+
+    async def close(self) -> None:
+        await self.engine.dispose()

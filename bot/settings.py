@@ -1,0 +1,55 @@
+"""Settings, read once from the environment (and an optional .env file) and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_TOKENS = {"", "changeme", "change-me", "your-token-here", "token", "xxx"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Where the SQLite database and generated files live.")
+    database_url: str = Field("", description="SQLAlchemy async URL; empty means SQLite under DATA_DIR.")
+    discord_token: SecretStr | None = Field(None, description="Bot token; without it Picket runs offline.")
+    discord_api_base: str | None = Field(None, description="REST base of a Discord-compatible server.")
+    discord_gateway_url: str | None = Field(None, description="Gateway URL of a Discord-compatible server.")
+    timezone: str = Field("Asia/Seoul", description="Time zone organizers type event times in.")
+    hold_minutes: int = Field(10, ge=1, le=30, description="How long picked seats stay held.")
+    max_tickets_per_fan: int = Field(4, ge=1, le=10, description="Default per-fan ticket limit.")
+    sandbox_payments: bool = Field(True, description="Allow wallet top-ups from the sandbox provider.")
+    db_pool_size: int = Field(20, ge=1, le=100)
+    db_max_overflow: int = Field(30, ge=0, le=100)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"TIMEZONE={value!r} is not an IANA time zone such as Asia/Seoul") from None
+        return value
+
+    @model_validator(mode="after")
+    def _placeholder_token(self) -> Settings:
+        if self.discord_token is not None and self.discord_token.get_secret_value().strip() in PLACEHOLDER_TOKENS:
+            raise ValueError(
+                "DISCORD_TOKEN holds a placeholder. Set it to your bot's token from the Discord developer "
+                "portal, or remove it to run the offline sandbox."
+            )
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'picket.db').resolve()}"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)

@@ -1,0 +1,1 @@
+"""Background jobs that claim due work from the database."""
