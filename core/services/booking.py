@@ -128,9 +128,18 @@ async def _hold_once(cmd: HoldSeats, quantity: int, uow: UnitOfWork, clock: Cloc
                 raise SeatUnavailable(seats=[s.label for s in seats])
         elif not await uow.general_admission.claim(event.id, quantity):
             raise SoldOut(event=event.title)
-        hold = await uow.holds.get(hold_id)
         await uow.commit()
-    assert hold is not None
+    hold = Hold(
+        hold_id,
+        event.id,
+        cmd.user_id,
+        quantity,
+        amount,
+        tuple(s.id for s in seats),
+        HoldStatus.ACTIVE,
+        expires_at,
+        cmd.client_key,
+    )
     return HoldView(hold, event, seats)
 
 
@@ -174,7 +183,9 @@ async def confirm_hold(cmd: ConfirmHold, uow: UnitOfWork, clock: Clock) -> Order
             order_id = await uow.orders.add(hold, cmd.client_key, now)
         except DuplicateKey:
             raise HoldNotFound(hold_id=cmd.hold_id) from None
-        await uow.tickets.add_many(order_id, event.id, hold.user_id, _new_tickets(hold, event, seats), now)
+        issued = await uow.tickets.add_many(
+            order_id, event.id, hold.user_id, _new_tickets(hold, event, seats), now
+        )
         if hold.amount > 0:
             payment = Transfer(
                 txn_key=f"order:{order_id}",
@@ -186,9 +197,8 @@ async def confirm_hold(cmd: ConfirmHold, uow: UnitOfWork, clock: Clock) -> Order
             await uow.ledger.post(payment, now)
         await uow.fans.close_cart(event.id, hold.user_id, hold.id, bought=hold.quantity)
         await uow.outbox.add("tickets_issued", {"order_id": order_id, "user_id": hold.user_id}, now)
-        view = await _existing_order(hold, event, uow)
         await uow.commit()
-    return view
+    return OrderView(Order(order_id, event.id, hold.user_id, hold.id, hold.amount, now), event, issued)
 
 
 async def _existing_order(hold: Hold, event: Event, uow: UnitOfWork) -> OrderView:

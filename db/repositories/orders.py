@@ -65,7 +65,7 @@ def _ticket(row: Any) -> Ticket:
 class TicketRepo(Repo):
     async def add_many(
         self, order_id: int, event_id: int, holder_id: int, new: Sequence[NewTicket], now: datetime
-    ) -> None:
+    ) -> list[Ticket]:
         rows = [
             {
                 "order_id": order_id,
@@ -82,7 +82,9 @@ class TicketRepo(Repo):
             }
             for t in new
         ]
-        await self.conn.execute(insert(tickets), rows)
+        # RETURNING (SQLite 3.35+, MariaDB 10.5+) hands back the new ids without another query.
+        statement = insert(tickets).returning(*_TICKET_COLUMNS, sort_by_parameter_order=True)
+        return [_ticket(row) for row in await self.conn.execute(statement, rows)]
 
     async def for_order(self, order_id: int) -> list[Ticket]:
         query = select(*_TICKET_COLUMNS).where(tickets.c.order_id == order_id).order_by(tickets.c.id)
