@@ -93,6 +93,18 @@ class NotAllowed(DomainError):
     key = "error.not_allowed"
 
 
+class NotOrganizer(NotAllowed):
+    key = "error.not_organizer"
+
+
+class NotYourEvent(NotAllowed):
+    key = "error.not_your_event"
+
+
+class GuildNotConfigured(DomainError):
+    key = "error.guild_not_configured"
+
+
 class Busy(DomainError):
     """The database kept refusing the transaction (deadlock, failover); the user should try again."""
 

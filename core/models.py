@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from core.errors import SaleClosed, SaleNotOpen
 
+CATEGORIES = ("concert", "musical", "theatre", "classical", "exhibition", "sports", "festival", "other")
+
 
 class EventStatus(StrEnum):
     DRAFT = "draft"
@@ -62,6 +64,7 @@ class Event:
     ga_price: int | None
     refund_cutoff_hours: int
     created_at: datetime
+    use_queue: bool = False
 
     @property
     def is_general_admission(self) -> bool:
@@ -91,6 +94,26 @@ class Event:
 
     def refund_deadline(self) -> datetime:
         return self.starts_at - timedelta(hours=self.refund_cutoff_hours)
+
+
+@dataclass(frozen=True)
+class GuildConfig:
+    guild_id: int
+    organizer_role_id: int
+    announce_channel_id: int | None
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    """A fan's filters on /events; every field optional."""
+
+    guild_id: int
+    category: str | None = None
+    starts_from: datetime | None = None
+    starts_to: datetime | None = None
+    keyword: str | None = None
+    offset: int = 0
+    limit: int = 5
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ from core.layout import SectionSpec
 from core.ledger import Account, Transfer
 from core.models import (
     Event,
+    EventQuery,
     FanStanding,
+    GuildConfig,
     Hold,
     LedgerEntry,
     LedgerTotals,
@@ -40,6 +42,7 @@ class NewEvent:
     ga_price: int | None
     refund_cutoff_hours: int
     created_at: datetime
+    use_queue: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,23 @@ class EventRepository(Protocol):
     async def add(self, event: NewEvent) -> int: ...
     async def get(self, event_id: int) -> Event | None: ...
     async def set_status(self, event_id: int, status: str) -> None: ...
+    async def update(self, event_id: int, changes: dict[str, Any]) -> None: ...
+    async def upcoming(self, query: EventQuery, now: datetime) -> tuple[list[Event], int]:
+        """Published events starting after ``now`` that match, soonest first, and how many match."""
+        ...
+
+    async def search(
+        self, guild_id: int, viewer_id: int, text: str, now: datetime, limit: int
+    ) -> list[Event]:
+        """Events whose title contains ``text``: upcoming published ones plus the viewer's own drafts."""
+        ...
+
+    async def tickets_sold(self, event_id: int) -> int: ...
+
+
+class GuildRepository(Protocol):
+    async def get(self, guild_id: int) -> GuildConfig | None: ...
+    async def save(self, config: GuildConfig) -> None: ...
 
 
 class SeatRepository(Protocol):
@@ -79,6 +99,9 @@ class SeatRepository(Protocol):
     async def release_held(self, hold_id: int) -> int: ...
     async def release_sold(self, seat_id: int) -> int: ...
     async def availability(self, event_id: int, now: datetime) -> list[SectionAvailability]: ...
+    async def seat_map(self, event_id: int, now: datetime) -> list[Seat]:
+        """Every seat with its status as a fan would see it now (a lapsed hold shows as available)."""
+        ...
 
 
 class GeneralAdmissionRepository(Protocol):
@@ -147,6 +170,7 @@ class UnitOfWork(Protocol):
     A unit of work may be entered again after it closes; each entry is a fresh transaction.
     """
 
+    guilds: GuildRepository
     events: EventRepository
     seats: SeatRepository
     general_admission: GeneralAdmissionRepository

@@ -16,6 +16,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import (
+    false as sa_false,
+)
 
 metadata = MetaData(
     naming_convention={
@@ -49,7 +52,16 @@ events = Table(
     Column("ga_price", BigInteger, nullable=True),
     Column("refund_cutoff_hours", Integer, nullable=False),
     Column("created_at", DateTime, nullable=False),
+    Column("use_queue", Boolean, nullable=False, server_default=sa_false()),
     Index("ix_events_guild_starts", "guild_id", "starts_at"),
+)
+
+guilds = Table(
+    "guilds",
+    metadata,
+    Column("guild_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("organizer_role_id", BigInteger, nullable=False),
+    Column("announce_channel_id", BigInteger, nullable=True),
 )
 
 sections = Table(

@@ -12,6 +12,7 @@ from core.errors import Retryable
 from db.errors import is_retryable
 from db.repositories.booking import FanRepo, GeneralAdmissionRepo, HoldRepo, SeatRepo
 from db.repositories.events import EventRepo
+from db.repositories.guilds import GuildRepo
 from db.repositories.ledger import LedgerRepo
 from db.repositories.orders import OrderRepo, OutboxRepo, TicketRepo
 
@@ -39,6 +40,7 @@ class SqlUnitOfWork:
             raise
         self._conn = conn
         self._committed = False
+        self.guilds = GuildRepo(conn)
         self.events = EventRepo(conn)
         self.seats = SeatRepo(conn)
         self.general_admission = GeneralAdmissionRepo(conn)

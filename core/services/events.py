@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
 from core.clock import Clock
-from core.errors import EventNotFound, InvalidEvent, NotAllowed
+from core.errors import EventNotEditable, EventNotFound, InvalidEvent, NotYourEvent
 from core.layout import parse_layout
-from core.models import Event, EventStatus, SectionAvailability
+from core.models import CATEGORIES, Event, EventQuery, EventStatus, Seat, SectionAvailability
 from core.ports import NewEvent, UnitOfWork
 from core.retry import retrying
+from core.services.guilds import require_organizer
 
 MAX_PER_USER = 10
 MAX_GA_CAPACITY = 100_000
@@ -31,6 +32,10 @@ class CreateEvent:
     hold_minutes: int = 10
     currency: str = "KRW"
     refund_cutoff_hours: int = 24
+    use_queue: bool = False
+    # The member's roles, checked against the server's organizer role. None is a trusted caller
+    # inside Picket (seeding the sandbox, tests), never a Discord member.
+    actor_role_ids: frozenset[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,43 @@ class EventDetails:
     event: Event
     sections: list[SectionAvailability]
     ga_taken: int
+    seats: list[Seat]
+
+    @property
+    def free(self) -> int:
+        if self.event.ga_capacity is not None:
+            return self.event.ga_capacity - self.ga_taken
+        return sum(s.available for s in self.sections)
+
+
+@dataclass(frozen=True)
+class EditEvent:
+    """Changes to an event; None leaves a field as it is."""
+
+    event_id: int
+    organizer_id: int
+    title: str | None = None
+    description: str | None = None
+    venue: str | None = None
+    category: str | None = None
+    starts_at: datetime | None = None
+    sale_opens_at: datetime | None = None
+    per_user_limit: int | None = None
+
+
+@dataclass(frozen=True)
+class EventPage:
+    events: list[Event]
+    total: int
+    query: EventQuery
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.query.limit))
+
+    @property
+    def page(self) -> int:
+        return self.query.offset // self.query.limit + 1
 
 
 def _validate(cmd: CreateEvent, now: datetime) -> None:
@@ -51,6 +93,8 @@ def _validate(cmd: CreateEvent, now: datetime) -> None:
         raise InvalidEvent(reason="per_user_limit", maximum=MAX_PER_USER)
     if not 1 <= cmd.hold_minutes <= 30:
         raise InvalidEvent(reason="hold_minutes")
+    if cmd.category not in CATEGORIES:
+        raise InvalidEvent(reason="category")
     if (cmd.layout is None) == (cmd.ga_capacity is None):
         raise InvalidEvent(reason="layout_or_capacity")
     if cmd.ga_capacity is not None:
@@ -66,6 +110,8 @@ async def create_event(cmd: CreateEvent, uow: UnitOfWork, clock: Clock) -> Event
     _validate(cmd, now)
     sections = parse_layout(cmd.layout) if cmd.layout is not None else []
     async with uow:
+        if cmd.actor_role_ids is not None:
+            await require_organizer(uow, cmd.guild_id, cmd.actor_role_ids)
         event_id = await uow.events.add(
             NewEvent(
                 guild_id=cmd.guild_id,
@@ -83,6 +129,7 @@ async def create_event(cmd: CreateEvent, uow: UnitOfWork, clock: Clock) -> Event
                 ga_price=cmd.ga_price,
                 refund_cutoff_hours=cmd.refund_cutoff_hours,
                 created_at=now,
+                use_queue=cmd.use_queue,
             )
         )
         if sections:
@@ -100,7 +147,7 @@ async def publish_event(event_id: int, organizer_id: int, uow: UnitOfWork, clock
         if event is None:
             raise EventNotFound(event_id=event_id)
         if event.organizer_id != organizer_id:
-            raise NotAllowed(action="publish")
+            raise NotYourEvent(event=event.title)
         if event.status is not EventStatus.DRAFT:
             return event
         if event.starts_at <= clock.now():
@@ -115,10 +162,89 @@ async def publish_event(event_id: int, organizer_id: int, uow: UnitOfWork, clock
 @retrying
 async def event_details(event_id: int, viewer_id: int, uow: UnitOfWork, clock: Clock) -> EventDetails:
     """Drafts are visible to their organizer only; to anyone else they do not exist."""
+    now = clock.now()
     async with uow:
-        event = await uow.events.get(event_id)
-        if event is None or (event.status is EventStatus.DRAFT and event.organizer_id != viewer_id):
-            raise EventNotFound(event_id=event_id)
-        sections = await uow.seats.availability(event_id, clock.now())
-        taken = await uow.general_admission.taken(event_id) if event.is_general_admission else 0
-    return EventDetails(event, sections, taken)
+        event = await _visible(uow, event_id, viewer_id)
+        if event.is_general_admission:
+            return EventDetails(event, [], await uow.general_admission.taken(event_id), [])
+        sections = await uow.seats.availability(event_id, now)
+        seats = await uow.seats.seat_map(event_id, now)
+    return EventDetails(event, sections, 0, seats)
+
+
+async def _visible(uow: UnitOfWork, event_id: int, viewer_id: int) -> Event:
+    event = await uow.events.get(event_id)
+    if event is None or (event.status is EventStatus.DRAFT and event.organizer_id != viewer_id):
+        raise EventNotFound(event_id=event_id)
+    return event
+
+
+async def _owned(uow: UnitOfWork, event_id: int, organizer_id: int) -> Event:
+    event = await uow.events.get(event_id)
+    if event is None:
+        raise EventNotFound(event_id=event_id)
+    if event.organizer_id != organizer_id:
+        raise NotYourEvent(event=event.title)
+    return event
+
+
+# Once a ticket is sold, fans bought on these terms: only the wording may still change.
+ALWAYS_EDITABLE = frozenset({"title", "description", "venue", "category"})
+
+
+@retrying
+async def edit_event(cmd: EditEvent, uow: UnitOfWork, clock: Clock) -> Event:
+    now = clock.now()
+    changes = {
+        k: v for k, v in asdict(cmd).items() if v is not None and k not in ("event_id", "organizer_id")
+    }
+    if not changes:
+        raise InvalidEvent(reason="nothing_to_change")
+    async with uow:
+        event = await _owned(uow, cmd.event_id, cmd.organizer_id)
+        if event.status is EventStatus.CANCELLED:
+            raise EventNotEditable(event=event.title, fields=", ".join(sorted(changes)))
+        locked = set(changes) - ALWAYS_EDITABLE
+        if locked and await uow.events.tickets_sold(event.id) > 0:
+            raise EventNotEditable(event=event.title, fields=", ".join(sorted(locked)))
+        merged = replace(event, **changes)
+        _check_edit(merged, changes, now)
+        if "title" in changes:
+            changes["title"] = changes["title"].strip()
+        await uow.events.update(event.id, changes)
+        updated = await uow.events.get(event.id)
+        await uow.commit()
+    assert updated is not None
+    return updated
+
+
+def _check_edit(event: Event, changes: dict[str, object], now: datetime) -> None:
+    if "title" in changes and (not event.title.strip() or len(event.title) > 100):
+        raise InvalidEvent(reason="title")
+    if "category" in changes and event.category not in CATEGORIES:
+        raise InvalidEvent(reason="category")
+    if "starts_at" in changes and event.starts_at <= now:
+        raise InvalidEvent(reason="starts_in_past")
+    if event.sale_opens_at >= event.starts_at:
+        raise InvalidEvent(reason="sale_after_start")
+    if not 1 <= event.per_user_limit <= MAX_PER_USER:
+        raise InvalidEvent(reason="per_user_limit", maximum=MAX_PER_USER)
+
+
+@retrying
+async def list_events(query: EventQuery, uow: UnitOfWork, clock: Clock) -> EventPage:
+    if query.keyword is not None and len(query.keyword) > 100:
+        raise InvalidEvent(reason="keyword")
+    if query.starts_from and query.starts_to and query.starts_to < query.starts_from:
+        raise InvalidEvent(reason="date_range")
+    async with uow:
+        events, total = await uow.events.upcoming(query, clock.now())
+    return EventPage(events, total, query)
+
+
+@retrying
+async def search_events(
+    guild_id: int, viewer_id: int, text: str, uow: UnitOfWork, clock: Clock, limit: int = 25
+) -> list[Event]:
+    async with uow:
+        return await uow.events.search(guild_id, viewer_id, text.strip()[:100], clock.now(), limit)

@@ -140,6 +140,21 @@ class SeatRepo(Repo):
         rows = await self.conn.execute(query)
         return [SectionAvailability(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5])) for r in rows]
 
+    async def seat_map(self, event_id: int, now: datetime) -> list[Seat]:
+        live_hold = and_(seats.c.status == SeatStatus.HELD, seats.c.held_until > now)
+        shown = case(
+            (seats.c.status == SeatStatus.SOLD, SeatStatus.SOLD.value),
+            (live_hold, SeatStatus.HELD.value),
+            else_=SeatStatus.AVAILABLE.value,
+        )
+        query = (
+            select(*_SEAT_COLUMNS[:-1], shown)
+            .join(sections, sections.c.id == seats.c.section_id)
+            .where(seats.c.event_id == event_id)
+            .order_by(sections.c.position, seats.c.row_label, seats.c.number)
+        )
+        return [_seat(row) for row in await self.conn.execute(query)]
+
 
 class GeneralAdmissionRepo(Repo):
     async def claim(self, event_id: int, quantity: int) -> bool:

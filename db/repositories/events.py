@@ -1,14 +1,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 
-from core.models import Event, EventStatus
+from core.models import Event, EventQuery, EventStatus, TicketStatus
 from core.ports import NewEvent
 from db.repositories._base import Repo, new_id
-from db.schema import events, general_admission
+from db.schema import events, general_admission, tickets
 
 
 def event_of(row: Any) -> Event:
@@ -33,3 +34,52 @@ class EventRepo(Repo):
 
     async def set_status(self, event_id: int, status: str) -> None:
         await self.conn.execute(update(events).where(events.c.id == event_id).values(status=status))
+
+    async def update(self, event_id: int, changes: dict[str, Any]) -> None:
+        await self.conn.execute(update(events).where(events.c.id == event_id).values(**changes))
+
+    async def upcoming(self, query: EventQuery, now: datetime) -> tuple[list[Event], int]:
+        e = events.c
+        conditions = [e.guild_id == query.guild_id, e.status == EventStatus.PUBLISHED, e.starts_at > now]
+        if query.category:
+            conditions.append(e.category == query.category)
+        if query.starts_from:
+            conditions.append(e.starts_at >= query.starts_from)
+        if query.starts_to:
+            conditions.append(e.starts_at < query.starts_to)
+        if query.keyword:
+            pattern = f"%{_escape_like(query.keyword)}%"
+            conditions.append(or_(e.title.ilike(pattern, escape="\\"), e.venue.ilike(pattern, escape="\\")))
+        total = (await self.conn.execute(select(func.count()).where(*conditions))).scalar() or 0
+        rows = await self.conn.execute(
+            select(events)
+            .where(*conditions)
+            .order_by(e.starts_at, e.id)
+            .offset(query.offset)
+            .limit(query.limit)
+        )
+        return [event_of(row) for row in rows], int(total)
+
+    async def search(
+        self, guild_id: int, viewer_id: int, text: str, now: datetime, limit: int
+    ) -> list[Event]:
+        e = events.c
+        visible = or_(
+            and_(e.status == EventStatus.PUBLISHED, e.starts_at > now),
+            and_(e.status == EventStatus.DRAFT, e.organizer_id == viewer_id),
+        )
+        query = select(events).where(e.guild_id == guild_id, visible)
+        if text:
+            query = query.where(e.title.ilike(f"%{_escape_like(text)}%", escape="\\"))
+        rows = await self.conn.execute(query.order_by(e.starts_at, e.id).limit(limit))
+        return [event_of(row) for row in rows]
+
+    async def tickets_sold(self, event_id: int) -> int:
+        query = select(func.count()).where(
+            tickets.c.event_id == event_id, tickets.c.status == TicketStatus.ACTIVE
+        )
+        return int((await self.conn.execute(query)).scalar() or 0)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
