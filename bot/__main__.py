@@ -52,7 +52,7 @@ async def _run(settings: Settings) -> int:
 
     app = App.build(settings)
     await app.migrate()
-    bot = PicketBot(app)
+    bot = PicketBot(app.runtime())
     try:
         await bot.start(settings.discord_token.get_secret_value())
     finally:

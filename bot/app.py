@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.settings import Settings
 from core.clock import Clock, SystemClock
+from core.runtime import Runtime
 from db.engine import make_engine
 from db.migrate import migrate
 from db.uow import SqlUnitOfWork
@@ -28,6 +29,16 @@ class App:
             max_overflow=settings.db_max_overflow,
         )
         return cls(settings, engine, clock or SystemClock())
+
+    def runtime(self) -> Runtime:
+        return Runtime(
+            new_uow=self.uow,
+            clock=self.clock,
+            zone=self.settings.zone,
+            hold_minutes=self.settings.hold_minutes,
+            max_tickets_per_fan=self.settings.max_tickets_per_fan,
+            sandbox_payments=self.settings.sandbox_payments,
+        )
 
     def uow(self) -> SqlUnitOfWork:
         """A fresh unit of work; one per interaction or job item, never shared between tasks."""

@@ -3,24 +3,41 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import discord
+from discord import app_commands
 from discord.ext import commands
 
-from bot.app import App
+from bot.i18n.translator import PicketTranslator
+from cogs.shared.errors import report
+from core.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-COGS: tuple[str, ...] = ()
+COGS: tuple[str, ...] = ("cogs.setup", "cogs.events")
+
+
+class PicketTree(app_commands.CommandTree["PicketBot"]):
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        await report(interaction, error)
 
 
 class PicketBot(commands.AutoShardedBot):
-    def __init__(self, app: App, **options: object) -> None:
+    def __init__(self, runtime: Runtime, **options: Any) -> None:
         intents = discord.Intents.default()
-        super().__init__(command_prefix=commands.when_mentioned, intents=intents, **options)  # type: ignore[arg-type]
-        self.app = app
+        intents.members = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            tree_cls=PicketTree,
+            help_command=None,
+            **options,
+        )
+        self.runtime = runtime
 
     async def setup_hook(self) -> None:
+        await self.tree.set_translator(PicketTranslator())
         for extension in COGS:
             await self.load_extension(extension)
         synced = await self.tree.sync()

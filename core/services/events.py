@@ -140,23 +140,26 @@ async def create_event(cmd: CreateEvent, uow: UnitOfWork, clock: Clock) -> Event
     return event
 
 
+@dataclass(frozen=True)
+class Published:
+    event: Event
+    announce_channel_id: int | None
+    newly: bool
+
+
 @retrying
-async def publish_event(event_id: int, organizer_id: int, uow: UnitOfWork, clock: Clock) -> Event:
+async def publish_event(event_id: int, organizer_id: int, uow: UnitOfWork, clock: Clock) -> Published:
     async with uow:
-        event = await uow.events.get(event_id)
-        if event is None:
-            raise EventNotFound(event_id=event_id)
-        if event.organizer_id != organizer_id:
-            raise NotYourEvent(event=event.title)
+        event = await _owned(uow, event_id, organizer_id)
+        config = await uow.guilds.get(event.guild_id)
+        channel = config.announce_channel_id if config else None
         if event.status is not EventStatus.DRAFT:
-            return event
+            return Published(event, channel, newly=False)
         if event.starts_at <= clock.now():
             raise InvalidEvent(reason="starts_in_past")
         await uow.events.set_status(event_id, EventStatus.PUBLISHED)
-        published = await uow.events.get(event_id)
         await uow.commit()
-    assert published is not None
-    return published
+    return Published(replace(event, status=EventStatus.PUBLISHED), channel, newly=True)
 
 
 @retrying

@@ -30,3 +30,10 @@ async def require_organizer(uow: UnitOfWork, guild_id: int, role_ids: frozenset[
     if config.organizer_role_id not in role_ids:
         raise NotOrganizer()
     return config
+
+
+@retrying
+async def check_organizer(guild_id: int, role_ids: frozenset[int], uow: UnitOfWork) -> GuildConfig:
+    """Raises unless the member may post events here; used before showing an organizer a form."""
+    async with uow:
+        return await require_organizer(uow, guild_id, role_ids)

@@ -46,7 +46,7 @@ async def on_sale_event(
         uow,
         clock,
     )
-    return await publish_event(event.id, ORGANIZER, uow, clock)
+    return (await publish_event(event.id, ORGANIZER, uow, clock)).event
 
 
 async def fund(uow: UnitOfWork, clock: FrozenClock, user_id: int, amount: int) -> int:

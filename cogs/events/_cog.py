@@ -1,0 +1,264 @@
+"""/event (create, publish, edit, show) for organizers and fans, and /events to browse."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str as _
+from discord.ext import commands
+
+from bot.i18n import t
+from cogs.events._embeds import event_embed, list_embed, seat_map_file
+from cogs.events._views import CreateEventForm, DetailsButton, EventPager, PreviewView
+from cogs.shared.autocomplete import event_choices
+from core.layout import parse_layout
+from core.models import CATEGORIES, EventQuery
+from core.runtime import Runtime
+from core.services.events import (
+    CreateEvent,
+    EditEvent,
+    create_event,
+    edit_event,
+    event_details,
+    list_events,
+    publish_event,
+)
+from core.services.guilds import check_organizer
+from core.timeparse import parse_local
+
+log = logging.getLogger(__name__)
+
+CATEGORY_CHOICES = [
+    app_commands.Choice(name=_(c.capitalize(), key=f"category.{c}"), value=c) for c in CATEGORIES
+]
+PAGE_SIZE = 5
+
+
+def _roles(interaction: discord.Interaction) -> frozenset[int]:
+    return frozenset(role.id for role in getattr(interaction.user, "roles", ()))
+
+
+class EventCog(commands.GroupCog, group_name="event", group_description="Post and look at events"):
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        super().__init__()
+
+    @app_commands.command(name="create", description=_("Post a new event (organizers)"))
+    @app_commands.describe(
+        layout=_("Seat layout, e.g. VIP:A-B x 1-10 @ 99000; R:C-J x 1-20 @ 77000"),
+        capacity=_("General admission: how many people (instead of a layout)"),
+        price=_("General admission ticket price"),
+        category=_("What kind of event"),
+        sale_opens=_("When ticket sales open, e.g. 2026-12-01 20:00 (default: on publishing)"),
+        limit=_("Tickets one fan may buy"),
+        queue=_("Use the waiting-room queue when sales open"),
+    )
+    @app_commands.choices(category=CATEGORY_CHOICES)
+    @app_commands.guild_only()
+    async def create(
+        self,
+        interaction: discord.Interaction,
+        category: app_commands.Choice[str],
+        layout: str | None = None,
+        capacity: app_commands.Range[int, 1, 100_000] | None = None,
+        price: app_commands.Range[int, 0, 10_000_000] | None = None,
+        sale_opens: str | None = None,
+        limit: app_commands.Range[int, 1, 10] | None = None,
+        queue: bool = False,
+    ) -> None:
+        assert interaction.guild_id is not None
+        # Everything that can be refused without the form is refused before it, so no typing is lost.
+        if layout is not None:
+            parse_layout(layout)
+        opens_at = parse_local(sale_opens, self.runtime.zone) if sale_opens else None
+        await check_organizer(interaction.guild_id, _roles(interaction), self.runtime.uow())
+        options: dict[str, Any] = {
+            "category": category.value,
+            "layout": layout,
+            "ga_capacity": capacity,
+            "ga_price": price if capacity is not None else None,
+            "sale_opens_at": opens_at,
+            "per_user_limit": limit or self.runtime.max_tickets_per_fan,
+            "use_queue": queue,
+        }
+
+        async def submitted(modal_interaction: discord.Interaction, values: dict[str, Any]) -> None:
+            await self._create(modal_interaction, options | values)
+
+        await interaction.response.send_modal(CreateEventForm(interaction.locale, submitted))
+
+    async def _create(self, interaction: discord.Interaction, values: dict[str, Any]) -> None:
+        assert interaction.guild_id is not None
+        now = self.runtime.clock.now()
+        opens_at = values.pop("sale_opens_at") or now
+        event = await create_event(
+            CreateEvent(
+                guild_id=interaction.guild_id,
+                organizer_id=interaction.user.id,
+                sale_opens_at=opens_at,
+                hold_minutes=self.runtime.hold_minutes,
+                actor_role_ids=_roles(interaction),
+                **values,
+            ),
+            self.runtime.uow(),
+            self.runtime.clock,
+        )
+        details = await event_details(event.id, interaction.user.id, self.runtime.uow(), self.runtime.clock)
+
+        async def publish(click: discord.Interaction) -> None:
+            await self._publish(click, event.id, edit=True)
+
+        picture = seat_map_file(details)
+        await interaction.followup.send(
+            content=t("create.preview", interaction.locale),
+            embed=event_embed(details, interaction.locale, event.phase(now)),
+            view=PreviewView(interaction.user.id, interaction.locale, publish),
+            ephemeral=True,
+            **({"file": picture} if picture else {}),
+        )
+
+    @app_commands.command(name="publish", description=_("Publish your draft event and announce it"))
+    @app_commands.describe(event=_("The event"))
+    @app_commands.autocomplete(event=event_choices)
+    @app_commands.guild_only()
+    async def publish(self, interaction: discord.Interaction, event: int) -> None:
+        await self._publish(interaction, event, edit=False)
+
+    async def _publish(self, interaction: discord.Interaction, event_id: int, *, edit: bool) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=not edit)
+        result = await publish_event(event_id, interaction.user.id, self.runtime.uow(), self.runtime.clock)
+        where = await self._announce(interaction, result.event.id, result.announce_channel_id, result.newly)
+        text = t(
+            "publish.done" if result.newly else "publish.already",
+            interaction.locale,
+            title=result.event.title,
+        )
+        if where:
+            text += "\n" + t("publish.announced", interaction.locale, channel=where)
+        if edit:
+            await interaction.edit_original_response(content=text, view=None)
+        else:
+            await interaction.followup.send(text, ephemeral=True)
+
+    async def _announce(
+        self, interaction: discord.Interaction, event_id: int, channel_id: int | None, newly: bool
+    ) -> str | None:
+        """Posts the public card once, after the commit that published the event."""
+        if channel_id is None or not newly or interaction.guild is None:
+            return None
+        channel = interaction.guild.get_channel(channel_id)
+        if not isinstance(channel, discord.TextChannel):
+            return None
+        details = await event_details(event_id, interaction.user.id, self.runtime.uow(), self.runtime.clock)
+        locale = interaction.guild_locale or interaction.locale
+        view = discord.ui.View(timeout=None)
+        view.add_item(DetailsButton(event_id, t("event.details_button", locale)))
+        picture = seat_map_file(details)
+        try:
+            await channel.send(
+                content=t("publish.announcement", locale, title=details.event.title),
+                embed=event_embed(details, locale, details.event.phase(self.runtime.clock.now())),
+                view=view,
+                **({"file": picture} if picture else {}),
+            )
+        except discord.HTTPException:
+            log.warning("could not announce event %s in channel %s", event_id, channel_id)
+            return None
+        return channel.mention
+
+    @app_commands.command(name="edit", description=_("Change your event"))
+    @app_commands.describe(
+        event=_("The event"),
+        title=_("New title"),
+        description=_("New description"),
+        venue=_("New venue"),
+        starts=_("New start, e.g. 2026-12-24 19:30"),
+        sale_opens=_("New sale opening, e.g. 2026-12-01 20:00"),
+        limit=_("New per-fan ticket limit"),
+    )
+    @app_commands.autocomplete(event=event_choices)
+    @app_commands.guild_only()
+    async def edit(
+        self,
+        interaction: discord.Interaction,
+        event: int,
+        title: app_commands.Range[str, 1, 100] | None = None,
+        description: app_commands.Range[str, 0, 1000] | None = None,
+        venue: app_commands.Range[str, 0, 100] | None = None,
+        starts: str | None = None,
+        sale_opens: str | None = None,
+        limit: app_commands.Range[int, 1, 10] | None = None,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        zone = self.runtime.zone
+        updated = await edit_event(
+            EditEvent(
+                event_id=event,
+                organizer_id=interaction.user.id,
+                title=title,
+                description=description,
+                venue=venue,
+                starts_at=parse_local(starts, zone) if starts else None,
+                sale_opens_at=parse_local(sale_opens, zone) if sale_opens else None,
+                per_user_limit=limit,
+            ),
+            self.runtime.uow(),
+            self.runtime.clock,
+        )
+        details = await event_details(updated.id, interaction.user.id, self.runtime.uow(), self.runtime.clock)
+        await interaction.followup.send(
+            content=t("edit.done", interaction.locale, title=updated.title),
+            embed=event_embed(details, interaction.locale, updated.phase(self.runtime.clock.now())),
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="show", description=_("See an event, its prices and seat map"))
+    @app_commands.describe(event=_("The event"))
+    @app_commands.autocomplete(event=event_choices)
+    @app_commands.guild_only()
+    async def show(self, interaction: discord.Interaction, event: int) -> None:
+        await DetailsButton(event).callback(interaction)
+
+
+class EventsListCog(commands.Cog):
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    @app_commands.command(name="events", description=_("Browse upcoming events in this server"))
+    @app_commands.describe(
+        category=_("Only this kind of event"),
+        starts_from=_("From this date, e.g. 2026-12-01"),
+        starts_to=_("Up to this date, e.g. 2026-12-31"),
+        keyword=_("A word in the title or venue"),
+    )
+    @app_commands.choices(category=CATEGORY_CHOICES)
+    @app_commands.guild_only()
+    async def events(
+        self,
+        interaction: discord.Interaction,
+        category: app_commands.Choice[str] | None = None,
+        starts_from: str | None = None,
+        starts_to: str | None = None,
+        keyword: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        assert interaction.guild_id is not None
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        zone = self.runtime.zone
+        query = EventQuery(
+            guild_id=interaction.guild_id,
+            category=category.value if category else None,
+            starts_from=parse_local(starts_from, zone) if starts_from else None,
+            # "up to the 31st" includes the whole of the 31st.
+            starts_to=parse_local(starts_to, zone) + timedelta(days=1) if starts_to else None,
+            keyword=keyword,
+            limit=PAGE_SIZE,
+        )
+        page = await list_events(query, self.runtime.uow(), self.runtime.clock)
+        view = EventPager(self.runtime, page, interaction.user.id, interaction.locale)
+        await interaction.followup.send(
+            embed=list_embed(page, interaction.locale, zone), view=view, ephemeral=True
+        )

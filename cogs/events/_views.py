@@ -1,0 +1,151 @@
+"""Forms and buttons for events: the create form, the organizer's preview, the pager, the Details button."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from typing import Any
+
+import discord
+
+from bot.i18n import t
+from cogs.events._embeds import event_embed, list_embed, seat_map_file
+from cogs.shared.errors import report
+from cogs.shared.runtime import runtime_of
+from cogs.shared.views import PicketModal, PicketView
+from core.models import EventQuery
+from core.runtime import Runtime
+from core.services.events import EventPage, event_details, list_events
+from core.timeparse import parse_local
+
+
+class CreateEventForm(PicketModal):
+    """The part of /event create that is free text; the rest came as command options."""
+
+    def __init__(
+        self, locale: object, on_submit: Callable[[discord.Interaction, dict[str, Any]], Awaitable[None]]
+    ):
+        super().__init__(title=t("create.form_title", locale)[:45])
+        self._on_submit = on_submit
+        self.name = discord.ui.TextInput(label=t("create.field.title", locale)[:45], max_length=100)
+        self.starts = discord.ui.TextInput(
+            label=t("create.field.starts", locale)[:45], placeholder="2026-12-24 19:30", max_length=20
+        )
+        self.venue = discord.ui.TextInput(
+            label=t("create.field.venue", locale)[:45], max_length=100, required=False
+        )
+        self.details = discord.ui.TextInput(
+            label=t("create.field.description", locale)[:45],
+            style=discord.TextStyle.paragraph,
+            max_length=1000,
+            required=False,
+        )
+        for item in (self.name, self.starts, self.venue, self.details):
+            self.add_item(item)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        runtime = runtime_of(interaction.client)
+        values = {
+            "title": self.name.value,
+            "starts_at": parse_local(self.starts.value, runtime.zone),
+            "venue": self.venue.value,
+            "description": self.details.value,
+        }
+        await self._on_submit(interaction, values)
+
+
+class PreviewView(PicketView):
+    """Shown to the organizer under a draft's preview."""
+
+    def __init__(
+        self,
+        owner_id: int,
+        locale: object,
+        publish: Callable[[discord.Interaction], Awaitable[None]],
+    ) -> None:
+        super().__init__(owner_id)
+        self._publish = publish
+        button: discord.ui.Button[PreviewView] = discord.ui.Button(
+            label=t("create.publish", locale)[:80],
+            style=discord.ButtonStyle.success,
+            custom_id="picket:preview:publish",
+        )
+        button.callback = self._clicked  # type: ignore[method-assign]
+        self.add_item(button)
+
+    async def _clicked(self, interaction: discord.Interaction) -> None:
+        await self._publish(interaction)
+
+
+class EventPager(PicketView):
+    """Previous / next buttons under /events; each page is asked of the database again."""
+
+    def __init__(self, runtime: Runtime, page: EventPage, owner_id: int, locale: object) -> None:
+        super().__init__(owner_id)
+        self.runtime = runtime
+        self.page = page
+        self.locale = locale
+        self.previous: discord.ui.Button[EventPager] = discord.ui.Button(
+            label=t("events.previous", locale)[:80], custom_id="picket:events:prev"
+        )
+        self.next: discord.ui.Button[EventPager] = discord.ui.Button(
+            label=t("events.next", locale)[:80], custom_id="picket:events:next"
+        )
+        self.previous.callback = self._go_previous  # type: ignore[method-assign]
+        self.next.callback = self._go_next  # type: ignore[method-assign]
+        self.add_item(self.previous)
+        self.add_item(self.next)
+        self._refresh()
+
+    def _refresh(self) -> None:
+        self.previous.disabled = self.page.page <= 1
+        self.next.disabled = self.page.page >= self.page.pages
+
+    async def _go_previous(self, interaction: discord.Interaction) -> None:
+        await self._turn(interaction, -1)
+
+    async def _go_next(self, interaction: discord.Interaction) -> None:
+        await self._turn(interaction, +1)
+
+    async def _turn(self, interaction: discord.Interaction, step: int) -> None:
+        query: EventQuery = self.page.query
+        offset = max(0, query.offset + step * query.limit)
+        self.page = await list_events(replace(query, offset=offset), self.runtime.uow(), self.runtime.clock)
+        self._refresh()
+        await interaction.response.edit_message(
+            embed=list_embed(self.page, self.locale, self.runtime.zone), view=self
+        )
+
+
+class DetailsButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"picket:show:(?P<id>\d+)"
+):
+    """On public announcements: shows the event card and seat map to whoever clicks, even after a restart."""
+
+    def __init__(self, event_id: int, label: str = "Details") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label[:80], style=discord.ButtonStyle.secondary, custom_id=f"picket:show:{event_id}"
+            )
+        )
+        self.event_id = event_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> DetailsButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            runtime = runtime_of(interaction.client)
+            details = await event_details(self.event_id, interaction.user.id, runtime.uow(), runtime.clock)
+            embed = event_embed(details, interaction.locale, details.event.phase(runtime.clock.now()))
+            picture = seat_map_file(details)
+            extra = {"file": picture} if picture else {}
+            await interaction.followup.send(embed=embed, ephemeral=True, **extra)
+        except Exception as error:
+            await report(interaction, error)

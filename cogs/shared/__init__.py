@@ -1,0 +1,1 @@
+"""What every cog area shares: replies, the error handler, owner-checked views, autocomplete."""

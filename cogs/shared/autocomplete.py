@@ -1,0 +1,26 @@
+"""Event-name autocomplete, for every command that takes an event."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+
+from bot.i18n import t
+from bot.i18n.formatting import local
+from cogs.shared.runtime import runtime_of
+from core.services.events import search_events
+
+
+async def event_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+    if interaction.guild_id is None:
+        return []
+    runtime = runtime_of(interaction.client)
+    events = await search_events(
+        interaction.guild_id, interaction.user.id, current, runtime.uow(), runtime.clock
+    )
+    choices = []
+    for event in events[:25]:
+        draft = f" [{t('event.draft_tag', interaction.locale)}]" if event.status == "draft" else ""
+        label = f"{event.title} · {local(event.starts_at, runtime.zone)}{draft}"
+        choices.append(app_commands.Choice(name=label[:100], value=event.id))
+    return choices

@@ -1,0 +1,68 @@
+"""The one place where errors become words: domain errors are explained, anything else is apologised for."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+import discord
+from discord import app_commands
+
+from bot.i18n import t
+from bot.i18n.formatting import stamp
+from cogs.shared.replies import send
+from core.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+def _shown(params: dict[str, Any]) -> dict[str, Any]:
+    shown: dict[str, Any] = {}
+    for name, value in params.items():
+        if isinstance(value, datetime):
+            shown[name] = stamp(value, "F")
+        elif isinstance(value, list | tuple):
+            shown[name] = ", ".join(str(v) for v in value)
+        else:
+            shown[name] = value
+    return shown
+
+
+def message_for(error: BaseException, locale: object) -> str | None:
+    """The localized sentence for an error a member may see, or None when it is a fault of ours."""
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    if isinstance(error, DomainError):
+        reason = error.params.get("reason")
+        if reason is not None:
+            specific = f"{error.key}.{reason}"
+            text = t(specific, locale, **_shown(error.params))
+            if text != specific:
+                return text
+        return t(error.key, locale, **_shown(error.params))
+    if isinstance(error, app_commands.MissingPermissions | app_commands.BotMissingPermissions):
+        return t("error.missing_permissions", locale)
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return t("error.guild_only", locale)
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return t("error.cooldown", locale, seconds=round(error.retry_after))
+    if isinstance(error, app_commands.TransformerError):
+        return t("error.bad_option", locale, value=str(error.value)[:50])
+    return None
+
+
+async def report(interaction: discord.Interaction, error: BaseException) -> None:
+    text = message_for(error, interaction.locale)
+    if text is None:
+        log.error(
+            "interaction %s (%s) failed",
+            interaction.id,
+            getattr(interaction.command, "qualified_name", "-"),
+            exc_info=error,
+        )
+        text = t("error.unexpected", interaction.locale)
+    try:
+        await send(interaction, content=text)
+    except discord.HTTPException:
+        log.warning("could not tell interaction %s about its error", interaction.id)

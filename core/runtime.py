@@ -1,0 +1,24 @@
+"""What every feature needs at run time, handed to cogs and jobs by the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from core.clock import Clock
+from core.ports import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Runtime:
+    new_uow: Callable[[], UnitOfWork]
+    clock: Clock
+    zone: ZoneInfo
+    hold_minutes: int = 10
+    max_tickets_per_fan: int = 4
+    sandbox_payments: bool = True
+
+    def uow(self) -> UnitOfWork:
+        """A fresh unit of work: one per interaction or job item, never shared between tasks."""
+        return self.new_uow()

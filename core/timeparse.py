@@ -1,0 +1,30 @@
+"""Reads the dates organizers and fans type, in the server's time zone, into naive UTC."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from core.errors import InvalidInput
+
+_DATE_TIME = re.compile(r"^\s*(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?:[ T]+(\d{1,2}):(\d{2}))?\s*$")
+
+
+class InvalidDate(InvalidInput):
+    key = "error.invalid_date"
+
+
+def parse_local(text: str, zone: ZoneInfo, *, default_hour: int = 0) -> datetime:
+    """``2026-12-24 19:30`` (also with . or / between the date parts) as naive UTC."""
+    match = _DATE_TIME.match(text)
+    if match is None:
+        raise InvalidDate(text=text.strip()[:40])
+    year, month, day = int(match[1]), int(match[2]), int(match[3])
+    hour = int(match[4]) if match[4] is not None else default_hour
+    minute = int(match[5]) if match[5] is not None else 0
+    try:
+        moment = datetime(year, month, day, hour, minute, tzinfo=zone)
+    except ValueError:
+        raise InvalidDate(text=text.strip()[:40]) from None
+    return moment.astimezone(UTC).replace(tzinfo=None)
