@@ -49,6 +49,10 @@ class InvalidEvent(InvalidInput):
     key = "error.invalid_event"
 
 
+class InvalidTransfer(InvalidInput):
+    key = "error.invalid_transfer"
+
+
 class EventNotEditable(DomainError):
     key = "error.event_not_editable"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from core.errors import SaleClosed, SaleNotOpen
 
@@ -212,3 +213,31 @@ class LedgerTotals:
     @property
     def balanced(self) -> bool:
         return self.entries_sum == 0 and self.balances_sum == 0 and self.mismatched_accounts == 0
+
+
+class NoticeStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    UNREACHABLE = "unreachable"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message to send after the commit that made it true (a ticket DM, a refund note)."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Attendee:
+    ticket_id: int
+    order_id: int
+    holder_id: int
+    seat_label: str | None
+    price: int
+    status: TicketStatus
+    bought_at: datetime

@@ -192,7 +192,10 @@ outbox = Table(
     Column("kind", String(32), nullable=False),
     Column("payload", Text, nullable=False),
     Column("created_at", DateTime, nullable=False),
-    Column("sent", Boolean, nullable=False),
     Column("attempts", Integer, nullable=False),
-    Index("ix_outbox_sent", "sent", "id"),
+    Column("status", String(12), nullable=False, server_default="pending"),
+    Column("claimed_until", DateTime, nullable=True),
+    Column("sent_at", DateTime, nullable=True),
+    Column("last_error", String(200), nullable=True),
+    Index("ix_outbox_status_claimed", "status", "claimed_until"),
 )

@@ -60,6 +60,7 @@ class OrderView:
     order: Order
     event: Event
     tickets: list[Ticket]
+    notice_id: int | None = None
 
 
 def _quantity(cmd: HoldSeats) -> int:
@@ -196,9 +197,11 @@ async def confirm_hold(cmd: ConfirmHold, uow: UnitOfWork, clock: Clock) -> Order
             )
             await uow.ledger.post(payment, now)
         await uow.fans.close_cart(event.id, hold.user_id, hold.id, bought=hold.quantity)
-        await uow.outbox.add("tickets_issued", {"order_id": order_id, "user_id": hold.user_id}, now)
+        notice = await uow.outbox.add("tickets_issued", {"order_id": order_id, "user_id": hold.user_id}, now)
         await uow.commit()
-    return OrderView(Order(order_id, event.id, hold.user_id, hold.id, hold.amount, now), event, issued)
+    return OrderView(
+        Order(order_id, event.id, hold.user_id, hold.id, hold.amount, now), event, issued, notice
+    )
 
 
 async def _existing_order(hold: Hold, event: Event, uow: UnitOfWork) -> OrderView:

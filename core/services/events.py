@@ -150,7 +150,7 @@ class Published:
 @retrying
 async def publish_event(event_id: int, organizer_id: int, uow: UnitOfWork, clock: Clock) -> Published:
     async with uow:
-        event = await _owned(uow, event_id, organizer_id)
+        event = await owned_event(uow, event_id, organizer_id)
         config = await uow.guilds.get(event.guild_id)
         channel = config.announce_channel_id if config else None
         if event.status is not EventStatus.DRAFT:
@@ -182,7 +182,7 @@ async def _visible(uow: UnitOfWork, event_id: int, viewer_id: int) -> Event:
     return event
 
 
-async def _owned(uow: UnitOfWork, event_id: int, organizer_id: int) -> Event:
+async def owned_event(uow: UnitOfWork, event_id: int, organizer_id: int) -> Event:
     event = await uow.events.get(event_id)
     if event is None:
         raise EventNotFound(event_id=event_id)
@@ -204,7 +204,7 @@ async def edit_event(cmd: EditEvent, uow: UnitOfWork, clock: Clock) -> Event:
     if not changes:
         raise InvalidEvent(reason="nothing_to_change")
     async with uow:
-        event = await _owned(uow, cmd.event_id, cmd.organizer_id)
+        event = await owned_event(uow, cmd.event_id, cmd.organizer_id)
         if event.status is EventStatus.CANCELLED:
             raise EventNotEditable(event=event.title, fields=", ".join(sorted(changes)))
         locked = set(changes) - ALWAYS_EDITABLE

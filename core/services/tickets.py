@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from core.clock import Clock
-from core.errors import DuplicateKey, RefundClosed, TicketNotFound
+from core.errors import DuplicateKey, InvalidTransfer, LimitReached, RefundClosed, TicketNotFound
 from core.ledger import Account, Transfer
-from core.models import Ticket, TicketStatus
+from core.models import Event, Phase, Ticket, TicketStatus
 from core.ports import UnitOfWork
 from core.retry import retrying
 
@@ -58,3 +59,85 @@ async def cancel_ticket(cmd: CancelTicket, uow: UnitOfWork, clock: Clock) -> int
         await uow.outbox.add("ticket_cancelled", {"ticket_id": ticket.id, "user_id": cmd.user_id}, now)
         await uow.commit()
     return ticket.price
+
+
+@dataclass(frozen=True)
+class TransferTicket:
+    ticket_id: int
+    from_user: int
+    to_user: int
+    to_is_bot: bool = False
+
+
+@dataclass(frozen=True)
+class TicketCard:
+    """One ticket with its event, as a fan sees it in /tickets."""
+
+    ticket: Ticket
+    event: Event
+
+
+@retrying
+async def transfer_ticket(cmd: TransferTicket, uow: UnitOfWork, clock: Clock) -> TicketCard:
+    """Hands a ticket to another member, free of charge; the old code stops working at once.
+
+    The receiver's own per-fan limit applies, so transfers cannot gather tickets for resale."""
+    now = clock.now()
+    if cmd.to_user == cmd.from_user or cmd.to_is_bot:
+        raise InvalidTransfer(reason="self" if cmd.to_user == cmd.from_user else "bot")
+    async with uow:
+        ticket = await uow.tickets.get(cmd.ticket_id)
+        if ticket is None or ticket.holder_id != cmd.from_user or ticket.status is not TicketStatus.ACTIVE:
+            raise TicketNotFound(ticket_id=cmd.ticket_id)
+        event = await uow.events.get(ticket.event_id)
+        assert event is not None
+        if event.phase(now) in (Phase.ENDED, Phase.CANCELLED):
+            raise InvalidTransfer(reason="closed")
+        if not await uow.fans.receive(event.id, cmd.to_user, 1, event.per_user_limit):
+            raise LimitReached(limit=event.per_user_limit, bought=event.per_user_limit)
+        if not await uow.tickets.transfer(ticket.id, cmd.from_user, cmd.to_user, secrets.token_hex(8)):
+            raise TicketNotFound(ticket_id=cmd.ticket_id)
+        await uow.fans.returned(event.id, cmd.from_user, 1)
+        payload = {"ticket_id": ticket.id, "user_id": cmd.to_user, "from_user": cmd.from_user}
+        await uow.outbox.add("ticket_transferred", payload, now)
+        moved = await uow.tickets.get(ticket.id)
+        await uow.commit()
+    assert moved is not None
+    return TicketCard(moved, event)
+
+
+@retrying
+async def ticket_cards(user_id: int, uow: UnitOfWork, event_id: int | None = None) -> list[TicketCard]:
+    async with uow:
+        tickets = await uow.tickets.for_holder(user_id, event_id)
+        events: dict[int, Event] = {}
+        for ticket in tickets:
+            if ticket.event_id not in events:
+                event = await uow.events.get(ticket.event_id)
+                assert event is not None
+                events[event.id] = event
+    return [TicketCard(t, events[t.event_id]) for t in tickets]
+
+
+@retrying
+async def ticket_card(ticket_id: int, user_id: int, uow: UnitOfWork) -> TicketCard:
+    async with uow:
+        ticket = await uow.tickets.get(ticket_id)
+        if ticket is None or ticket.holder_id != user_id or ticket.status is not TicketStatus.ACTIVE:
+            raise TicketNotFound(ticket_id=ticket_id)
+        event = await uow.events.get(ticket.event_id)
+        assert event is not None
+    return TicketCard(ticket, event)
+
+
+@retrying
+async def order_cards(order_id: int, uow: UnitOfWork) -> list[TicketCard]:
+    """The live tickets of one order, for the DM that delivers them."""
+    async with uow:
+        order = await uow.orders.get(order_id)
+        if order is None:
+            return []
+        event = await uow.events.get(order.event_id)
+        assert event is not None
+        tickets = await uow.tickets.for_order(order_id)
+    return [TicketCard(t, event) for t in tickets if t.status is TicketStatus.ACTIVE]

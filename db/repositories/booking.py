@@ -232,6 +232,10 @@ class HoldRepo(Repo):
         result = await self.conn.execute(update(holds).where(condition).values(status=status))
         return result.rowcount == 1
 
+    async def live_for_event(self, event_id: int) -> list[int]:
+        query = select(holds.c.id).where(holds.c.event_id == event_id, holds.c.status == HoldStatus.ACTIVE)
+        return [int(r[0]) for r in await self.conn.execute(query)]
+
     async def due(self, now: datetime, limit: int) -> list[int]:
         query = (
             select(holds.c.id)
@@ -283,6 +287,18 @@ class FanRepo(Repo):
             .values(hold_id=None, held=0, hold_expires_at=None, bought=f.bought + bought)
         )
         await self.conn.execute(statement)
+
+    async def receive(self, event_id: int, user_id: int, quantity: int, limit: int) -> bool:
+        await self.conn.execute(
+            insert_ignoring_duplicates(fan_events, event_id=event_id, user_id=user_id, held=0, bought=0)
+        )
+        f = fan_events.c
+        statement = (
+            update(fan_events)
+            .where(f.event_id == event_id, f.user_id == user_id, f.bought + f.held + quantity <= limit)
+            .values(bought=f.bought + quantity)
+        )
+        return (await self.conn.execute(statement)).rowcount == 1
 
     async def returned(self, event_id: int, user_id: int, quantity: int) -> None:
         f = fan_events.c

@@ -5,10 +5,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 
 from core.errors import DuplicateKey
-from core.models import Hold, Order, Ticket, TicketStatus
+from core.models import Attendee, Hold, Notice, NoticeStatus, Order, Ticket, TicketStatus
 from core.ports import NewTicket
 from db.errors import is_duplicate
 from db.repositories._base import Repo, new_id
@@ -32,6 +32,12 @@ class OrderRepo(Repo):
                 raise DuplicateKey(client_key) from exc
             raise
         return new_id(result)
+
+    async def get(self, order_id: int) -> Order | None:
+        o = orders.c
+        query = select(o.id, o.event_id, o.user_id, o.hold_id, o.amount, o.created_at).where(o.id == order_id)
+        row = (await self.conn.execute(query)).first()
+        return Order(*row) if row is not None else None
 
     async def by_hold(self, hold_id: int) -> Order | None:
         o = orders.c
@@ -115,14 +121,72 @@ class TicketRepo(Repo):
         )
         return (await self.conn.execute(statement)).rowcount == 1
 
+    async def transfer(self, ticket_id: int, from_holder: int, to_holder: int, secret: str) -> bool:
+        t = tickets.c
+        statement = (
+            update(tickets)
+            .where(t.id == ticket_id, t.holder_id == from_holder, t.status == TicketStatus.ACTIVE)
+            .values(holder_id=to_holder, secret=secret, version=t.version + 1)
+        )
+        return (await self.conn.execute(statement)).rowcount == 1
+
+    async def live_for_event(self, event_id: int, limit: int) -> list[Ticket]:
+        query = (
+            select(*_TICKET_COLUMNS)
+            .where(tickets.c.event_id == event_id, tickets.c.status == TicketStatus.ACTIVE)
+            .order_by(tickets.c.id)
+            .limit(limit)
+        )
+        return [_ticket(r) for r in await self.conn.execute(query)]
+
+    async def attendees(self, event_id: int) -> list[Attendee]:
+        t = tickets.c
+        query = (
+            select(t.id, t.order_id, t.holder_id, t.seat_label, t.price, t.status, t.created_at)
+            .where(t.event_id == event_id)
+            .order_by(t.id)
+        )
+        rows = await self.conn.execute(query)
+        return [Attendee(r[0], r[1], r[2], r[3], r[4], TicketStatus(r[5]), r[6]) for r in rows]
+
 
 class OutboxRepo(Repo):
-    async def add(self, kind: str, payload: dict[str, Any], now: datetime) -> None:
+    async def add(self, kind: str, payload: dict[str, Any], now: datetime) -> int:
         values = {
             "kind": kind,
             "payload": json.dumps(payload),
             "created_at": now,
-            "sent": False,
             "attempts": 0,
+            "status": NoticeStatus.PENDING,
         }
-        await self.conn.execute(insert(outbox).values(**values))
+        return new_id(await self.conn.execute(insert(outbox).values(**values)))
+
+    async def claim(
+        self, now: datetime, lease_until: datetime, limit: int, ids: Sequence[int] | None = None
+    ) -> list[Notice]:
+        o = outbox.c
+        due = and_(o.status == NoticeStatus.PENDING, or_(o.claimed_until.is_(None), o.claimed_until <= now))
+        query = select(o.id, o.kind, o.payload, o.attempts).where(due).order_by(o.id).limit(limit)
+        if ids is not None:
+            query = query.where(o.id.in_(list(ids)))
+        # SKIP LOCKED lets several bot processes share the queue without waiting on each other.
+        rows = list(await self.conn.execute(query.with_for_update(skip_locked=True)))
+        if not rows:
+            return []
+        claimed = (
+            update(outbox)
+            .where(o.id.in_([r[0] for r in rows]), due)
+            .values(claimed_until=lease_until, attempts=o.attempts + 1)
+        )
+        await self.conn.execute(claimed)
+        return [Notice(r[0], r[1], json.loads(r[2]), r[3] + 1) for r in rows]
+
+    async def finish(self, notice_id: int, status: str, error: str | None, retry_at: datetime | None) -> None:
+        values: dict[str, Any] = {"status": status, "last_error": error, "claimed_until": retry_at}
+        if status == NoticeStatus.SENT:
+            values["sent_at"] = func.now()
+        await self.conn.execute(update(outbox).where(outbox.c.id == notice_id).values(**values))
+
+    async def backlog(self) -> int:
+        query = select(func.count()).where(outbox.c.status == NoticeStatus.PENDING)
+        return int((await self.conn.execute(query)).scalar() or 0)
