@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.keys import ticket_codes
 from bot.settings import Settings
 from core.clock import Clock, SystemClock
 from core.runtime import Runtime
+from core.ticket_codes import TicketCodes
 from db.engine import make_engine
 from db.migrate import migrate
 from db.uow import SqlUnitOfWork
@@ -19,6 +21,7 @@ class App:
     settings: Settings
     engine: AsyncEngine
     clock: Clock
+    codes: TicketCodes
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> App:
@@ -28,13 +31,14 @@ class App:
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
         )
-        return cls(settings, engine, clock or SystemClock())
+        return cls(settings, engine, clock or SystemClock(), ticket_codes(settings))
 
     def runtime(self) -> Runtime:
         return Runtime(
             new_uow=self.uow,
             clock=self.clock,
             zone=self.settings.zone,
+            codes=self.codes,
             hold_minutes=self.settings.hold_minutes,
             max_tickets_per_fan=self.settings.max_tickets_per_fan,
             sandbox_payments=self.settings.sandbox_payments,

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     hold_minutes: int = Field(10, ge=1, le=30, description="How long picked seats stay held.")
     max_tickets_per_fan: int = Field(4, ge=1, le=10, description="Default per-fan ticket limit.")
     sandbox_payments: bool = Field(True, description="Allow wallet top-ups from the sandbox provider.")
+    ticket_signing_key: SecretStr | None = Field(
+        None, description="Base64 Ed25519 private key for ticket codes; default: a key file in DATA_DIR."
+    )
     db_pool_size: int = Field(20, ge=1, le=100)
     db_max_overflow: int = Field(30, ge=0, le=100)
 
@@ -37,7 +40,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _placeholder_token(self) -> Settings:
-        if self.discord_token is not None and self.discord_token.get_secret_value().strip() in PLACEHOLDER_TOKENS:
+        if (
+            self.discord_token is not None
+            and self.discord_token.get_secret_value().strip() in PLACEHOLDER_TOKENS
+        ):
             raise ValueError(
                 "DISCORD_TOKEN holds a placeholder. Set it to your bot's token from the Discord developer "
                 "portal, or remove it to run the offline sandbox."

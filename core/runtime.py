@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from core.clock import Clock
 from core.ports import UnitOfWork
+from core.ticket_codes import TicketCodes
 
 
 @dataclass(frozen=True)
@@ -15,6 +16,7 @@ class Runtime:
     new_uow: Callable[[], UnitOfWork]
     clock: Clock
     zone: ZoneInfo
+    codes: TicketCodes
     hold_minutes: int = 10
     max_tickets_per_fan: int = 4
     sandbox_payments: bool = True

@@ -31,6 +31,7 @@ ROTATING_DIGITS = 8
 # Ids are at most 63 bits, so a varint is never longer than nine bytes; longer ones are junk, not tickets.
 _MAX_ID = 2**63 - 1
 _MAX_VARINT_BYTES = 9
+_SHORTEST_PAYLOAD = 1 + 3 + SECRET_BYTES  # format byte, three one-byte varints, the secret
 _ROTATING_INFO = b"picket rotating ticket token v1"
 
 
@@ -106,9 +107,8 @@ class TicketCodes:
     def _token(self, code: str, holder_id: int, step: int) -> str:
         if not 0 <= holder_id < 2**64:
             raise ValueError("holder_id must fit in 64 bits")
-        message = b"\x00".join(
-            (code.encode("utf-8"), holder_id.to_bytes(8, "big"), step.to_bytes(8, "big", signed=True))
-        )
+        # Fixed-width fields first, so no code can be crafted to collide with another holder or step.
+        message = holder_id.to_bytes(8, "big") + step.to_bytes(8, "big", signed=True) + code.encode("utf-8")
         digest = hmac.new(self._rotating_key, message, hashlib.sha256).digest()
         # Dynamic truncation as in HOTP (RFC 4226), so the token reads like any authenticator code.
         offset = digest[-1] & 0x0F
@@ -135,7 +135,7 @@ def _pack(ticket_id: int, event_id: int, secret: str, version: int) -> bytes:
 def _verify(public_key: Ed25519PublicKey, code: str) -> TicketClaim:
     raw = _decode(code)
     payload, signature = raw[:-SIGNATURE_BYTES], raw[-SIGNATURE_BYTES:]
-    if len(payload) < 1 + 3 + SECRET_BYTES:
+    if len(payload) < _SHORTEST_PAYLOAD:
         raise InvalidTicketCode(reason="truncated")
     try:
         public_key.verify(signature, _signed_message(payload))

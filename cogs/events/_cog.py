@@ -12,9 +12,12 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.i18n import t
-from cogs.events._embeds import event_embed, list_embed, seat_map_file
+from cogs.booking._views import BookButton
+from cogs.events._embeds import event_embed, list_embed
+from cogs.events._organizer import OrganizerCommands
 from cogs.events._views import CreateEventForm, DetailsButton, EventPager, PreviewView
 from cogs.shared.autocomplete import event_choices
+from cogs.shared.seatmap import seat_map_file
 from core.layout import parse_layout
 from core.models import CATEGORIES, EventQuery
 from core.runtime import Runtime
@@ -42,7 +45,9 @@ def _roles(interaction: discord.Interaction) -> frozenset[int]:
     return frozenset(role.id for role in getattr(interaction.user, "roles", ()))
 
 
-class EventCog(commands.GroupCog, group_name="event", group_description="Post and look at events"):
+class EventCog(
+    OrganizerCommands, commands.GroupCog, group_name="event", group_description="Post and look at events"
+):
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         super().__init__()
@@ -112,7 +117,7 @@ class EventCog(commands.GroupCog, group_name="event", group_description="Post an
         async def publish(click: discord.Interaction) -> None:
             await self._publish(click, event.id, edit=True)
 
-        picture = seat_map_file(details)
+        picture = seat_map_file(details.event, details.seats, interaction.locale)
         await interaction.followup.send(
             content=t("create.preview", interaction.locale),
             embed=event_embed(details, interaction.locale, event.phase(now)),
@@ -156,8 +161,9 @@ class EventCog(commands.GroupCog, group_name="event", group_description="Post an
         details = await event_details(event_id, interaction.user.id, self.runtime.uow(), self.runtime.clock)
         locale = interaction.guild_locale or interaction.locale
         view = discord.ui.View(timeout=None)
+        view.add_item(BookButton(event_id, t("event.book_button", locale)))
         view.add_item(DetailsButton(event_id, t("event.details_button", locale)))
-        picture = seat_map_file(details)
+        picture = seat_map_file(details.event, details.seats, interaction.locale)
         try:
             await channel.send(
                 content=t("publish.announcement", locale, title=details.event.title),

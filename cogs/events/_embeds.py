@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from io import BytesIO
 from zoneinfo import ZoneInfo
 
 import discord
 
 from bot.i18n import t
 from bot.i18n.formatting import money, stamp
-from cogs.pictures.seat_map import render_seat_map
+from cogs.shared.seatmap import SEAT_MAP_NAME
 from core.models import Event, Phase
 from core.services.events import EventDetails, EventPage
 
-SEAT_MAP_NAME = "seatmap.png"
 COLOUR = discord.Colour(0x5B5BD6)
 
 
@@ -70,13 +68,6 @@ def event_embed(details: EventDetails, locale: object, phase: Phase) -> discord.
     if details.seats:
         embed.set_image(url=f"attachment://{SEAT_MAP_NAME}")
     return embed
-
-
-def seat_map_file(details: EventDetails) -> discord.File | None:
-    if not details.seats:
-        return None
-    picture = render_seat_map(details.event.title, details.seats)
-    return discord.File(BytesIO(picture.png), filename=SEAT_MAP_NAME)
 
 
 def list_embed(page: EventPage, locale: object, zone: ZoneInfo) -> discord.Embed:

@@ -10,11 +10,13 @@ from typing import Any
 import discord
 
 from bot.i18n import t
-from cogs.events._embeds import event_embed, list_embed, seat_map_file
+from cogs.booking._views import BookButton
+from cogs.events._embeds import event_embed, list_embed
 from cogs.shared.errors import report
 from cogs.shared.runtime import runtime_of
+from cogs.shared.seatmap import seat_map_file
 from cogs.shared.views import PicketModal, PicketView
-from core.models import EventQuery
+from core.models import EventQuery, Phase
 from core.runtime import Runtime
 from core.services.events import EventPage, event_details, list_events
 from core.timeparse import parse_local
@@ -143,9 +145,16 @@ class DetailsButton(
             await interaction.response.defer(ephemeral=True, thinking=True)
             runtime = runtime_of(interaction.client)
             details = await event_details(self.event_id, interaction.user.id, runtime.uow(), runtime.clock)
-            embed = event_embed(details, interaction.locale, details.event.phase(runtime.clock.now()))
-            picture = seat_map_file(details)
-            extra = {"file": picture} if picture else {}
+            phase = details.event.phase(runtime.clock.now())
+            embed = event_embed(details, interaction.locale, phase)
+            extra: dict[str, Any] = {}
+            picture = seat_map_file(details.event, details.seats, interaction.locale)
+            if picture:
+                extra["file"] = picture
+            if phase in (Phase.ON_SALE, Phase.SCHEDULED):
+                view = discord.ui.View(timeout=None)
+                view.add_item(BookButton(self.event_id, t("event.book_button", interaction.locale)))
+                extra["view"] = view
             await interaction.followup.send(embed=embed, ephemeral=True, **extra)
         except Exception as error:
             await report(interaction, error)

@@ -21,7 +21,7 @@ from core.errors import (
     SoldOut,
 )
 from core.ledger import Account, Transfer
-from core.models import Event, Hold, HoldStatus, Order, Seat, Ticket
+from core.models import Event, EventStatus, Hold, HoldStatus, Order, Seat, SectionAvailability, Ticket
 from core.ports import NewHold, NewTicket, UnitOfWork
 from core.retry import retrying
 from core.seating import best_block
@@ -53,6 +53,7 @@ class ConfirmHold:
     hold_id: int
     user_id: int
     client_key: str
+    locale: str = "ko"  # the language of the ticket DM
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,8 @@ async def confirm_hold(cmd: ConfirmHold, uow: UnitOfWork, clock: Clock) -> Order
             )
             await uow.ledger.post(payment, now)
         await uow.fans.close_cart(event.id, hold.user_id, hold.id, bought=hold.quantity)
-        notice = await uow.outbox.add("tickets_issued", {"order_id": order_id, "user_id": hold.user_id}, now)
+        payload = {"order_id": order_id, "user_id": hold.user_id, "locale": cmd.locale}
+        notice = await uow.outbox.add("tickets_issued", payload, now)
         await uow.commit()
     return OrderView(
         Order(order_id, event.id, hold.user_id, hold.id, hold.amount, now), event, issued, notice
@@ -256,3 +258,43 @@ async def _expire_one(hold_id: int, uow: UnitOfWork, clock: Clock) -> int:
         await _free(hold, uow)
         await uow.commit()
     return 1
+
+
+@dataclass(frozen=True)
+class BookingStart:
+    """What a fan needs to pick seats: the event as it stands, their tickets so far, their balance."""
+
+    event: Event
+    sections: list[SectionAvailability]
+    seats: list[Seat]
+    ga_free: int
+    bought: int
+    balance: int
+
+    @property
+    def may_buy(self) -> int:
+        return max(0, self.event.per_user_limit - self.bought)
+
+
+@retrying
+async def start_booking(event_id: int, user_id: int, uow: UnitOfWork, clock: Clock) -> BookingStart:
+    now = clock.now()
+    async with uow:
+        event = await uow.events.get(event_id)
+        if event is None or event.status is EventStatus.DRAFT:
+            raise EventNotFound(event_id=event_id)
+        event.check_on_sale(now)
+        standing = await uow.fans.standing(event.id, user_id)
+        if standing.bought >= event.per_user_limit:
+            raise LimitReached(limit=event.per_user_limit, bought=standing.bought)
+        balance = await uow.ledger.balance(Account.wallet(user_id))
+        if event.is_general_admission:
+            free = (event.ga_capacity or 0) - await uow.general_admission.taken(event.id)
+            if free <= 0:
+                raise SoldOut(event=event.title)
+            return BookingStart(event, [], [], free, standing.bought, balance)
+        sections = await uow.seats.availability(event.id, now)
+        seats = await uow.seats.seat_map(event.id, now)
+    if not any(s.available for s in sections):
+        raise SoldOut(event=event.title)
+    return BookingStart(event, sections, seats, 0, standing.bought, balance)

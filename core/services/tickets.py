@@ -17,6 +17,7 @@ from core.retry import retrying
 class CancelTicket:
     ticket_id: int
     user_id: int
+    locale: str = "ko"
 
 
 @retrying
@@ -56,7 +57,8 @@ async def cancel_ticket(cmd: CancelTicket, uow: UnitOfWork, clock: Clock) -> int
                 await uow.ledger.post(refund, now)
             except DuplicateKey:
                 return ticket.price
-        await uow.outbox.add("ticket_cancelled", {"ticket_id": ticket.id, "user_id": cmd.user_id}, now)
+        payload = {"ticket_id": ticket.id, "user_id": cmd.user_id, "locale": cmd.locale}
+        await uow.outbox.add("ticket_cancelled", payload, now)
         await uow.commit()
     return ticket.price
 
@@ -67,6 +69,7 @@ class TransferTicket:
     from_user: int
     to_user: int
     to_is_bot: bool = False
+    locale: str = "ko"
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,14 @@ class TicketCard:
     event: Event
 
 
+@dataclass(frozen=True)
+class Transferred:
+    card: TicketCard
+    notice_id: int
+
+
 @retrying
-async def transfer_ticket(cmd: TransferTicket, uow: UnitOfWork, clock: Clock) -> TicketCard:
+async def transfer_ticket(cmd: TransferTicket, uow: UnitOfWork, clock: Clock) -> Transferred:
     """Hands a ticket to another member, free of charge; the old code stops working at once.
 
     The receiver's own per-fan limit applies, so transfers cannot gather tickets for resale."""
@@ -98,12 +107,17 @@ async def transfer_ticket(cmd: TransferTicket, uow: UnitOfWork, clock: Clock) ->
         if not await uow.tickets.transfer(ticket.id, cmd.from_user, cmd.to_user, secrets.token_hex(8)):
             raise TicketNotFound(ticket_id=cmd.ticket_id)
         await uow.fans.returned(event.id, cmd.from_user, 1)
-        payload = {"ticket_id": ticket.id, "user_id": cmd.to_user, "from_user": cmd.from_user}
-        await uow.outbox.add("ticket_transferred", payload, now)
+        payload = {
+            "ticket_id": ticket.id,
+            "user_id": cmd.to_user,
+            "from_user": cmd.from_user,
+            "locale": cmd.locale,
+        }
+        notice = await uow.outbox.add("ticket_transferred", payload, now)
         moved = await uow.tickets.get(ticket.id)
         await uow.commit()
     assert moved is not None
-    return TicketCard(moved, event)
+    return Transferred(TicketCard(moved, event), notice)
 
 
 @retrying

@@ -1,0 +1,302 @@
+"""The booking journey as views: pick a section and count, pick seats or take the best, then pay."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import discord
+
+from bot.i18n import t
+from bot.i18n.formatting import money
+from cogs.booking._embeds import cart_embed, picker_embed, receipt_embed
+from cogs.notifications import deliver_now
+from cogs.shared.errors import report
+from cogs.shared.runtime import runtime_of
+from cogs.shared.seatmap import seat_map_file
+from cogs.shared.views import PicketView
+from core.models import Seat, SeatStatus
+from core.runtime import Runtime
+from core.services.booking import (
+    BookingStart,
+    ConfirmHold,
+    HoldSeats,
+    HoldView,
+    confirm_hold,
+    hold_seats,
+    release_hold,
+    start_booking,
+)
+from core.services.outbox import Delivery
+from core.services.wallet import balance
+
+MAX_OPTIONS = 25
+
+
+@dataclass
+class Flow:
+    """One fan's booking in progress; lives as long as their ephemeral message."""
+
+    runtime: Runtime
+    user_id: int
+    locale: object
+    start: BookingStart
+    quantity: int
+    section_id: int | None = None
+
+    @property
+    def section_name(self) -> str | None:
+        return next((s.name for s in self.start.sections if s.section_id == self.section_id), None)
+
+    def free_seats(self) -> list[Seat]:
+        return [
+            s
+            for s in self.start.seats
+            if s.section_id == self.section_id and s.status is SeatStatus.AVAILABLE
+        ]
+
+
+async def open_booking(interaction: discord.Interaction, event_id: int, quantity: int) -> None:
+    """Shared by /book and the Book buttons: the picker, as an ephemeral message."""
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    runtime = runtime_of(interaction.client)
+    start = await start_booking(event_id, interaction.user.id, runtime.uow(), runtime.clock)
+    flow = Flow(runtime, interaction.user.id, interaction.locale, start, max(1, min(quantity, start.may_buy)))
+    picture = seat_map_file(start.event, start.seats, interaction.locale)
+    await interaction.followup.send(
+        embed=picker_embed(start, flow.locale, flow.quantity, None),
+        view=SeatPicker(flow),
+        ephemeral=True,
+        **({"file": picture} if picture else {}),
+    )
+
+
+class SeatPicker(PicketView):
+    def __init__(self, flow: Flow) -> None:
+        super().__init__(flow.user_id)
+        self.flow = flow
+        locale = flow.locale
+        event = flow.start.event
+        if not event.is_general_admission:
+            options = [
+                discord.SelectOption(
+                    label=f"{s.name} · {money(s.price, event.currency)}"[:100],
+                    description=t("book.free_count", locale, free=s.available)[:100],
+                    value=str(s.section_id),
+                    default=s.section_id == flow.section_id,
+                )
+                for s in flow.start.sections
+                if s.available > 0
+            ][:MAX_OPTIONS]
+            section: discord.ui.Select[SeatPicker] = discord.ui.Select(
+                placeholder=t("book.pick_section", locale)[:150],
+                options=options,
+                custom_id="picket:book:section",
+                row=0,
+            )
+            section.callback = self._section_chosen  # type: ignore[method-assign]
+            self.add_item(section)
+        counts = [
+            discord.SelectOption(
+                label=t("book.count_option", locale, n=n)[:100], value=str(n), default=n == flow.quantity
+            )
+            for n in range(1, flow.start.may_buy + 1)
+        ][:MAX_OPTIONS]
+        count: discord.ui.Select[SeatPicker] = discord.ui.Select(
+            placeholder=t("book.pick_count", locale)[:150],
+            options=counts,
+            custom_id="picket:book:count",
+            row=1,
+        )
+        count.callback = self._count_chosen  # type: ignore[method-assign]
+        self.add_item(count)
+        waiting = flow.section_id is None and not event.is_general_admission
+        best = discord.ui.Button(
+            label=t("book.best_available", locale, n=flow.quantity)[:80],
+            style=discord.ButtonStyle.primary,
+            custom_id="picket:book:best",
+            disabled=waiting,
+            row=2,
+        )
+        best.callback = self._best  # type: ignore[method-assign]
+        self.add_item(best)
+        if not event.is_general_admission:
+            choose = discord.ui.Button(
+                label=t("book.choose_seats", locale)[:80],
+                custom_id="picket:book:choose",
+                disabled=waiting,
+                row=2,
+            )
+            choose.callback = self._choose  # type: ignore[method-assign]
+            self.add_item(choose)
+
+    async def _redraw(self, interaction: discord.Interaction) -> None:
+        flow = self.flow
+        embed = picker_embed(flow.start, flow.locale, flow.quantity, flow.section_name)
+        await interaction.response.edit_message(embed=embed, view=SeatPicker(flow))
+
+    async def _section_chosen(self, interaction: discord.Interaction) -> None:
+        self.flow.section_id = int((interaction.data or {}).get("values", ["0"])[0])  # type: ignore[union-attr]
+        await self._redraw(interaction)
+
+    async def _count_chosen(self, interaction: discord.Interaction) -> None:
+        self.flow.quantity = int((interaction.data or {}).get("values", ["1"])[0])  # type: ignore[union-attr]
+        await self._redraw(interaction)
+
+    async def _best(self, interaction: discord.Interaction) -> None:
+        flow = self.flow
+        command = HoldSeats(
+            flow.start.event.id,
+            flow.user_id,
+            str(interaction.id),
+            section_id=flow.section_id,
+            quantity=flow.quantity,
+        )
+        await show_cart(interaction, flow, command)
+
+    async def _choose(self, interaction: discord.Interaction) -> None:
+        await interaction.response.edit_message(view=RowPicker(self.flow, None))
+
+
+class RowPicker(PicketView):
+    """Choose a row, then exactly as many seats in it as tickets wanted."""
+
+    def __init__(self, flow: Flow, row: str | None) -> None:
+        super().__init__(flow.user_id)
+        self.flow = flow
+        locale = flow.locale
+        free = flow.free_seats()
+        rows = sorted({s.row for s in free})
+        row_options = [
+            discord.SelectOption(label=t("book.row_option", locale, row=r)[:100], value=r, default=r == row)
+            for r in rows
+        ][:MAX_OPTIONS]
+        rows_select: discord.ui.Select[RowPicker] = discord.ui.Select(
+            placeholder=t("book.pick_row", locale)[:150],
+            options=row_options,
+            custom_id="picket:book:row",
+            row=0,
+        )
+        rows_select.callback = self._row_chosen  # type: ignore[method-assign]
+        self.add_item(rows_select)
+        in_row = [s for s in free if s.row == row][:MAX_OPTIONS]
+        if row is not None and len(in_row) >= flow.quantity:
+            seat_select: discord.ui.Select[RowPicker] = discord.ui.Select(
+                placeholder=t("book.pick_seats", locale, n=flow.quantity)[:150],
+                options=[discord.SelectOption(label=s.label[:100], value=str(s.id)) for s in in_row],
+                min_values=flow.quantity,
+                max_values=flow.quantity,
+                custom_id="picket:book:seats",
+                row=1,
+            )
+            seat_select.callback = self._seats_chosen  # type: ignore[method-assign]
+            self.add_item(seat_select)
+        back = discord.ui.Button(label=t("book.back", locale)[:80], custom_id="picket:book:back", row=2)
+        back.callback = self._back  # type: ignore[method-assign]
+        self.add_item(back)
+
+    async def _row_chosen(self, interaction: discord.Interaction) -> None:
+        row = (interaction.data or {}).get("values", [None])[0]  # type: ignore[union-attr]
+        content = None
+        if len([s for s in self.flow.free_seats() if s.row == row]) < self.flow.quantity:
+            content = t("book.row_too_small", self.flow.locale, row=row, n=self.flow.quantity)
+        await interaction.response.edit_message(content=content, view=RowPicker(self.flow, row))
+
+    async def _seats_chosen(self, interaction: discord.Interaction) -> None:
+        values = (interaction.data or {}).get("values", [])  # type: ignore[union-attr]
+        flow = self.flow
+        command = HoldSeats(
+            flow.start.event.id, flow.user_id, str(interaction.id), seat_ids=tuple(int(v) for v in values)
+        )
+        await show_cart(interaction, flow, command)
+
+    async def _back(self, interaction: discord.Interaction) -> None:
+        await interaction.response.edit_message(content=None, view=SeatPicker(self.flow))
+
+
+async def show_cart(interaction: discord.Interaction, flow: Flow, command: HoldSeats) -> None:
+    await interaction.response.defer()
+    runtime = flow.runtime
+    held = await hold_seats(command, runtime.uow(), runtime.clock)
+    embed = cart_embed(held, flow.locale, flow.start.balance)
+    await interaction.edit_original_response(
+        content=t("cart.held", flow.locale, minutes=held.event.hold_minutes),
+        embed=embed,
+        view=CartView(flow, held),
+        attachments=[],
+    )
+
+
+class CartView(PicketView):
+    def __init__(self, flow: Flow, held: HoldView) -> None:
+        super().__init__(flow.user_id)
+        self.flow = flow
+        self.held = held
+        event = held.event
+        pay = discord.ui.Button(
+            label=t("cart.pay", flow.locale, amount=money(held.hold.amount, event.currency))[:80],
+            style=discord.ButtonStyle.success,
+            custom_id="picket:cart:pay",
+        )
+        pay.callback = self._pay  # type: ignore[method-assign]
+        release = discord.ui.Button(
+            label=t("cart.release", flow.locale)[:80],
+            style=discord.ButtonStyle.danger,
+            custom_id="picket:cart:release",
+        )
+        release.callback = self._release  # type: ignore[method-assign]
+        self.add_item(pay)
+        self.add_item(release)
+
+    async def _pay(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer()
+        runtime, locale = self.flow.runtime, self.flow.locale
+        language = "ko" if str(locale).startswith("ko") else "en"
+        command = ConfirmHold(self.held.hold.id, self.flow.user_id, str(interaction.id), locale=language)
+        order = await confirm_hold(command, runtime.uow(), runtime.clock)
+        await interaction.edit_original_response(
+            content=t("receipt.sending", locale),
+            embed=receipt_embed(order, locale),
+            view=None,
+            attachments=[],
+        )
+        outcome = await deliver_now(interaction.client, runtime, order.notice_id)
+        key = "receipt.dm_closed" if outcome is Delivery.UNREACHABLE else "receipt.dm_sent"
+        if outcome is Delivery.RETRY:
+            key = "receipt.dm_later"
+        await interaction.edit_original_response(content=t(key, locale))
+
+    async def _release(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer()
+        runtime = self.flow.runtime
+        await release_hold(self.held.hold.id, self.flow.user_id, runtime.uow(), runtime.clock)
+        left = await balance(self.flow.user_id, runtime.uow())
+        text = t("cart.released", self.flow.locale, balance=money(left, self.held.event.currency))
+        await interaction.edit_original_response(content=text, embed=None, view=None)
+
+
+class BookButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=r"picket:book:(?P<id>\d+)"
+):
+    """The public Book button on event posts; it keeps working after a restart."""
+
+    def __init__(self, event_id: int, label: str = "Book") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label[:80], style=discord.ButtonStyle.success, custom_id=f"picket:book:{event_id}"
+            )
+        )
+        self.event_id = event_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> BookButton:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await open_booking(interaction, self.event_id, 1)
+        except Exception as error:
+            await report(interaction, error)

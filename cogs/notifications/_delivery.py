@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from io import BytesIO
+from typing import Any
+
+import discord
+
+from bot.i18n import t
+from bot.i18n.formatting import money, stamp
+from cogs.pictures.calendar import ticket_ics
+from cogs.pictures.qr import qr_png
+from core.models import Notice
+from core.runtime import Runtime
+from core.services.outbox import Delivery, deliver_notices
+from core.services.tickets import TicketCard, order_cards, ticket_card
+
+log = logging.getLogger(__name__)
+
+# Discord allows ten attachments a message: nine QR codes and the calendar file.
+TICKETS_PER_MESSAGE = 9
+DM_CLOSED = 50007
+EVENT_LENGTH = timedelta(hours=3)
+
+
+def ticket_embed(card: TicketCard, code: str, locale: object) -> discord.Embed:
+    ticket, event = card.ticket, card.event
+    seat = ticket.seat_label or t("ticket.general_admission", locale)
+    embed = discord.Embed(title=event.title, colour=discord.Colour(0x2F9E6E))
+    embed.add_field(name=t("ticket.seat", locale), value=seat)
+    embed.add_field(name=t("ticket.when", locale), value=stamp(event.starts_at, "F"))
+    if event.venue:
+        embed.add_field(name=t("ticket.venue", locale), value=event.venue)
+    embed.add_field(name=t("ticket.order", locale), value=f"#{ticket.order_id}")
+    embed.add_field(name=t("ticket.code", locale), value=f"`{code}`", inline=False)
+    embed.set_footer(text=t("ticket.footer", locale, ticket=ticket.id))
+    embed.set_image(url=f"attachment://ticket-{ticket.id}.png")
+    return embed
+
+
+def ticket_files(card: TicketCard, code: str) -> list[discord.File]:
+    return [discord.File(BytesIO(qr_png(code)), filename=f"ticket-{card.ticket.id}.png")]
+
+
+def calendar_file(card: TicketCard) -> discord.File:
+    event = card.event
+    data = ticket_ics(
+        f"picket-event-{event.id}-ticket-{card.ticket.id}@picket",
+        event.title,
+        event.venue,
+        event.starts_at,
+        EVENT_LENGTH,
+        event.description,
+    )
+    return discord.File(BytesIO(data), filename=f"event-{event.id}.ics")
+
+
+class DiscordDeliverer:
+    """Sends each kind of notice as a DM. The nonce makes a repeated send after a crash harmless."""
+
+    def __init__(self, client: discord.Client, runtime: Runtime) -> None:
+        self.client = client
+        self.runtime = runtime
+
+    async def deliver(self, notice: Notice) -> Delivery:
+        user_id = int(notice.payload["user_id"])
+        try:
+            user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
+            messages = await self._messages(notice)
+            for index, message in enumerate(messages):
+                await user.send(nonce=f"picket-{notice.id}-{index}", **message)
+        except discord.NotFound:
+            return Delivery.UNREACHABLE
+        except discord.Forbidden as error:
+            if error.code == DM_CLOSED:
+                log.info("member %s has closed DMs; notice %s stays in /tickets", user_id, notice.id)
+            return Delivery.UNREACHABLE
+        except discord.HTTPException as error:
+            log.warning("notice %s: Discord answered %s, will try again", notice.id, error.status)
+            return Delivery.RETRY
+        return Delivery.SENT
+
+    async def _messages(self, notice: Notice) -> list[dict[str, Any]]:
+        # DMs have no interaction locale; Picket's first users are Korean, English follows each line.
+        locale = notice.payload.get("locale", "ko")
+        runtime = self.runtime
+        if notice.kind == "tickets_issued":
+            cards = await order_cards(int(notice.payload["order_id"]), runtime.uow())
+            return self._ticket_messages(cards, locale, "dm.tickets_issued")
+        if notice.kind == "ticket_transferred":
+            card = await ticket_card(
+                int(notice.payload["ticket_id"]), int(notice.payload["user_id"]), runtime.uow()
+            )
+            messages = self._ticket_messages([card], locale, "dm.ticket_received")
+            messages[0]["content"] = t(
+                "dm.ticket_received", locale, sender=f"<@{notice.payload['from_user']}>"
+            )
+            return messages
+        if notice.kind == "ticket_cancelled":
+            return [{"content": t("dm.ticket_cancelled", locale, ticket=notice.payload["ticket_id"])}]
+        if notice.kind == "event_cancelled":
+            amount = money(int(notice.payload["amount"]))
+            return [
+                {
+                    "content": t(
+                        "dm.event_cancelled", locale, ticket=notice.payload["ticket_id"], amount=amount
+                    )
+                }
+            ]
+        raise ValueError(f"unknown notice kind {notice.kind}")
+
+    def _ticket_messages(self, cards: list[TicketCard], locale: object, key: str) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = []
+        for start in range(0, len(cards), TICKETS_PER_MESSAGE):
+            chunk = cards[start : start + TICKETS_PER_MESSAGE]
+            codes = [
+                self.runtime.codes.issue(c.ticket.id, c.event.id, c.ticket.secret, c.ticket.version)
+                for c in chunk
+            ]
+            files = [f for card, code in zip(chunk, codes, strict=True) for f in ticket_files(card, code)]
+            files.append(calendar_file(chunk[0]))
+            messages.append(
+                {
+                    "content": t(key, locale, title=chunk[0].event.title),
+                    "embeds": [ticket_embed(c, code, locale) for c, code in zip(chunk, codes, strict=True)],
+                    "files": files,
+                }
+            )
+        return messages
+
+
+async def deliver_now(client: discord.Client, runtime: Runtime, notice_id: int | None) -> Delivery | None:
+    """Sends one notice right after the commit that wrote it, so the fan is told at once how it went.
+    The scheduler would send it too, a little later; the lease keeps it from being sent twice."""
+    if notice_id is None:
+        return None
+    outcomes = await deliver_notices(
+        runtime.uow, DiscordDeliverer(client, runtime), runtime.clock, ids=[notice_id], limit=1
+    )
+    return outcomes.get(notice_id)

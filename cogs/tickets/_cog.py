@@ -1,0 +1,119 @@
+"""/tickets list, show, cancel and transfer."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+import discord
+from discord import app_commands
+from discord.app_commands import locale_str as _
+from discord.ext import commands
+
+from bot.i18n import t
+from bot.i18n.formatting import money, stamp
+from cogs.notifications import deliver_now
+from cogs.notifications._delivery import ticket_embed
+from cogs.pictures.qr import qr_png
+from cogs.shared.runtime import runtime_of
+from core.runtime import Runtime
+from core.services.tickets import (
+    CancelTicket,
+    TransferTicket,
+    cancel_ticket,
+    ticket_card,
+    ticket_cards,
+    transfer_ticket,
+)
+
+COLOUR = discord.Colour(0x2F9E6E)
+
+
+def _language(locale: object) -> str:
+    return "ko" if str(locale).startswith("ko") else "en"
+
+
+async def ticket_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+    runtime = runtime_of(interaction.client)
+    cards = await ticket_cards(interaction.user.id, runtime.uow())
+    choices = []
+    for card in cards:
+        seat = card.ticket.seat_label or t("ticket.general_admission", interaction.locale)
+        label = f"#{card.ticket.id} {card.event.title} · {seat}"
+        if current.lower() in label.lower():
+            choices.append(app_commands.Choice(name=label[:100], value=card.ticket.id))
+    return choices[:25]
+
+
+class TicketsCog(commands.GroupCog, group_name="tickets", group_description="Your tickets"):
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        super().__init__()
+
+    @app_commands.command(name="list", description=_("See all your tickets"))
+    async def list_tickets(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        cards = await ticket_cards(interaction.user.id, self.runtime.uow())
+        locale = interaction.locale
+        embed = discord.Embed(title=t("tickets.title", locale), colour=COLOUR)
+        if not cards:
+            embed.description = t("tickets.none", locale)
+        else:
+            lines = [
+                t(
+                    "tickets.line",
+                    locale,
+                    ticket=c.ticket.id,
+                    title=c.event.title,
+                    seat=c.ticket.seat_label or t("ticket.general_admission", locale),
+                    when=stamp(c.event.starts_at, "f"),
+                )
+                for c in cards[:40]
+            ]
+            embed.description = "\n".join(lines)[:4000]
+            embed.set_footer(text=t("tickets.footer", locale))
+        await interaction.followup.send(embed=embed, ephemeral=True)
+
+    @app_commands.command(name="show", description=_("Show one ticket with its QR code"))
+    @app_commands.describe(ticket=_("The ticket"))
+    @app_commands.autocomplete(ticket=ticket_choices)
+    async def show(self, interaction: discord.Interaction, ticket: int) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        card = await ticket_card(ticket, interaction.user.id, self.runtime.uow())
+        codes = self.runtime.codes
+        code = codes.issue(card.ticket.id, card.event.id, card.ticket.secret, card.ticket.version)
+        embed = ticket_embed(card, code, interaction.locale)
+        rotating = codes.rotating(code, interaction.user.id, self.runtime.clock.now())
+        embed.add_field(name=t("ticket.live_code", interaction.locale), value=f"**{rotating}**", inline=False)
+        picture = discord.File(BytesIO(qr_png(code)), filename=f"ticket-{card.ticket.id}.png")
+        await interaction.followup.send(embed=embed, file=picture, ephemeral=True)
+
+    @app_commands.command(name="cancel", description=_("Cancel a ticket and get a refund to your wallet"))
+    @app_commands.describe(ticket=_("The ticket"))
+    @app_commands.autocomplete(ticket=ticket_choices)
+    async def cancel(self, interaction: discord.Interaction, ticket: int) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        command = CancelTicket(ticket, interaction.user.id, locale=_language(interaction.locale))
+        refunded = await cancel_ticket(command, self.runtime.uow(), self.runtime.clock)
+        await interaction.followup.send(
+            t("tickets.cancelled", interaction.locale, ticket=ticket, amount=money(refunded)), ephemeral=True
+        )
+
+    @app_commands.command(name="transfer", description=_("Give a ticket to another member (never for money)"))
+    @app_commands.describe(ticket=_("The ticket"), to=_("Who receives it"))
+    @app_commands.autocomplete(ticket=ticket_choices)
+    @app_commands.guild_only()
+    async def transfer(self, interaction: discord.Interaction, ticket: int, to: discord.Member) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        command = TransferTicket(
+            ticket,
+            interaction.user.id,
+            to.id,
+            to_is_bot=to.bot,
+            locale=_language(interaction.guild_locale or "ko"),
+        )
+        card = await transfer_ticket(command, self.runtime.uow(), self.runtime.clock)
+        await interaction.followup.send(
+            t("tickets.transferred", interaction.locale, ticket=card.ticket.id, member=to.mention),
+            ephemeral=True,
+        )
+        await deliver_now(interaction.client, self.runtime, None)

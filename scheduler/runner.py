@@ -1,0 +1,24 @@
+"""APScheduler set-up. Jobs survive restarts because their work lives in the database, not in timers."""
+
+from __future__ import annotations
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from core.runtime import Runtime
+from core.services.outbox import Deliverer
+from scheduler import jobs
+
+
+def build_scheduler(
+    runtime: Runtime, deliverer: Deliverer, *, hold_sweep_seconds: float = 5, outbox_seconds: float = 2
+) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
+    )
+    scheduler.add_job(
+        jobs.expire_holds, "interval", seconds=hold_sweep_seconds, args=[runtime], id="expire_holds"
+    )
+    scheduler.add_job(
+        jobs.send_notices, "interval", seconds=outbox_seconds, args=[runtime, deliverer], id="send_notices"
+    )
+    return scheduler
