@@ -15,7 +15,7 @@ _PART = re.compile(
     r"""^\s*(?P<name>[^:;@]{1,24}?)\s*:\s*
         (?P<rows>[A-Za-z](?:\s*-\s*[A-Za-z])?)\s*[xX×]\s*
         (?P<first>\d{1,4})\s*-\s*(?P<last>\d{1,4})\s*@\s*
-        (?P<price>[\d,_]{1,12})\s*$""",
+        (?P<price>\d[\d,_]{0,11})\s*$""",
     re.VERBOSE,
 )
 
@@ -56,6 +56,8 @@ def parse_layout(text: str) -> list[SectionSpec]:
         if match is None:
             raise InvalidLayout(part=index, text=part.strip(), reason="syntax")
         name = match["name"].strip()
+        if not name:
+            raise InvalidLayout(part=index, text=part.strip(), reason="section_name")
         try:
             rows = _rows(match["rows"])
         except ValueError:

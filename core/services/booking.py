@@ -21,7 +21,17 @@ from core.errors import (
     SoldOut,
 )
 from core.ledger import Account, Transfer
-from core.models import Event, EventStatus, Hold, HoldStatus, Order, Seat, SectionAvailability, Ticket
+from core.models import (
+    Event,
+    EventStatus,
+    Hold,
+    HoldStatus,
+    Order,
+    Seat,
+    SeatStatus,
+    SectionAvailability,
+    Ticket,
+)
 from core.ports import NewHold, NewTicket, UnitOfWork
 from core.retry import retrying
 from core.seating import best_block
@@ -83,66 +93,95 @@ async def hold_seats(cmd: HoldSeats, uow: UnitOfWork, clock: Clock) -> HoldView:
     raise AssertionError("unreachable")
 
 
+# Refusals a retry can meet when its first attempt did commit: the seats it "lost" are its own.
+_REFUSALS_OF_A_REPEAT = (SoldOut, SeatUnavailable, InsufficientFunds, CartExists, LimitReached)
+
+
 @retrying
 async def _hold_once(cmd: HoldSeats, quantity: int, uow: UnitOfWork, clock: Clock) -> HoldView:
     now = clock.now()
-    async with uow:
-        event = await uow.events.get(cmd.event_id)
-        if event is None:
-            raise EventNotFound(event_id=cmd.event_id)
-        event.check_on_sale(now)
-        if quantity > event.per_user_limit:
-            raise LimitReached(limit=event.per_user_limit, bought=0)
-        seats = await _choose(cmd, quantity, event, uow, now)
-        amount = sum(s.price for s in seats) if seats else quantity * (event.ga_price or 0)
-        if amount > await uow.ledger.balance(Account.wallet(cmd.user_id)):
-            raise InsufficientFunds(amount=amount, currency=event.currency)
-        expires_at = now + event.hold_time
-        try:
-            hold_id = await uow.holds.add(
-                NewHold(
-                    event_id=event.id,
-                    user_id=cmd.user_id,
-                    quantity=quantity,
-                    amount=amount,
-                    seat_ids=tuple(s.id for s in seats),
-                    expires_at=expires_at,
-                    client_key=cmd.client_key,
-                    created_at=now,
-                )
-            )
-        except DuplicateKey:
+    try:
+        async with uow:
+            event = await uow.events.get(cmd.event_id)
+            if event is None or event.status is EventStatus.DRAFT:
+                raise EventNotFound(event_id=cmd.event_id)
+            event.check_on_sale(now)
+            if quantity > event.per_user_limit:
+                raise LimitReached(limit=event.per_user_limit, bought=0)
+            view = await _hold_in(uow, cmd, quantity, event, now)
+            await uow.commit()
+        return view
+    except _REFUSALS_OF_A_REPEAT:
+        # Looked up after the rollback, so only a hold that really was committed earlier counts.
+        async with uow:
             existing = await uow.holds.by_client_key(cmd.client_key)
-            if existing is None or existing.user_id != cmd.user_id:
+            event = await uow.events.get(cmd.event_id)
+            if existing is None or existing.user_id != cmd.user_id or event is None:
                 raise
             return HoldView(existing, event, await uow.seats.seats(event.id, existing.seat_ids))
-        reserved = await uow.fans.reserve(
-            event.id, cmd.user_id, hold_id, quantity, event.per_user_limit, now, expires_at
-        )
-        if not reserved:
-            standing = await uow.fans.standing(event.id, cmd.user_id)
-            if standing.has_open_cart(now):
-                raise CartExists(hold_id=standing.hold_id)
-            raise LimitReached(limit=event.per_user_limit, bought=standing.bought)
-        if seats:
-            claimed = await uow.seats.claim(event.id, [s.id for s in seats], hold_id, expires_at, now)
-            if claimed != len(seats):
-                raise SeatUnavailable(seats=[s.label for s in seats])
-        elif not await uow.general_admission.claim(event.id, quantity):
-            raise SoldOut(event=event.title)
-        await uow.commit()
+
+
+async def _hold_in(uow: UnitOfWork, cmd: HoldSeats, quantity: int, event: Event, now: datetime) -> HoldView:
+    seats = await _choose(cmd, quantity, event, uow, now)
+    amount = sum(s.price for s in seats) if seats else quantity * (event.ga_price or 0)
+    if amount > await uow.ledger.balance(Account.wallet(cmd.user_id)):
+        raise InsufficientFunds(amount=amount, currency=event.currency)
+    expires_at = now + event.hold_time
+    new = NewHold(
+        event_id=event.id,
+        user_id=cmd.user_id,
+        quantity=quantity,
+        amount=amount,
+        seat_ids=tuple(s.id for s in seats),
+        expires_at=expires_at,
+        client_key=cmd.client_key,
+        created_at=now,
+    )
+    try:
+        hold_id = await uow.holds.add(new)
+    except DuplicateKey:
+        existing = await uow.holds.by_client_key(cmd.client_key)
+        if existing is None or existing.user_id != cmd.user_id:
+            raise
+        return HoldView(existing, event, await uow.seats.seats(event.id, existing.seat_ids))
+    if not await uow.fans.reserve(
+        event.id, cmd.user_id, hold_id, quantity, event.per_user_limit, now, expires_at
+    ):
+        standing = await uow.fans.standing(event.id, cmd.user_id)
+        if standing.has_open_cart(now):
+            raise CartExists(hold_id=standing.hold_id)
+        raise LimitReached(limit=event.per_user_limit, bought=standing.bought)
+    if seats:
+        claimed = await uow.seats.claim(event.id, [s.id for s in seats], hold_id, expires_at, now)
+        if claimed != len(seats):
+            raise SeatUnavailable(seats=[s.label for s in seats])
+    elif not await _claim_places(uow, event, quantity, now):
+        raise SoldOut(event=event.title)
     hold = Hold(
         hold_id,
         event.id,
         cmd.user_id,
         quantity,
         amount,
-        tuple(s.id for s in seats),
+        new.seat_ids,
         HoldStatus.ACTIVE,
         expires_at,
         cmd.client_key,
     )
     return HoldView(hold, event, seats)
+
+
+async def _claim_places(uow: UnitOfWork, event: Event, quantity: int, now: datetime) -> bool:
+    """General admission is one counter, so places of lapsed holds only come back when someone
+    gives them back: when the counter says full, the buyer's own transaction does that first."""
+    if await uow.general_admission.claim(event.id, quantity):
+        return True
+    lapsed = await uow.holds.due(now, 500, event_id=event.id)
+    for hold_id in lapsed:
+        hold = await uow.holds.get(hold_id)
+        if hold is not None and await uow.holds.finish(hold_id, HoldStatus.EXPIRED, now, only_if_live=False):
+            await _free(hold, uow)
+    return bool(lapsed) and await uow.general_admission.claim(event.id, quantity)
 
 
 async def _choose(cmd: HoldSeats, quantity: int, event: Event, uow: UnitOfWork, now: datetime) -> list[Seat]:
@@ -155,10 +194,12 @@ async def _choose(cmd: HoldSeats, quantity: int, event: Event, uow: UnitOfWork, 
         return seats
     if cmd.section_id is None:
         raise InvalidQuantity(quantity=quantity)
-    free = await uow.seats.free_in_section(event.id, cmd.section_id, now)
-    block = best_block(free, quantity)
+    section = await uow.seats.section_seats(event.id, cmd.section_id, now)
+    block = best_block(section, quantity)
     if block is None:
-        raise SeatUnavailable(seats=[]) if free else SoldOut(event=event.title)
+        if any(s.status is SeatStatus.AVAILABLE for s in section):
+            raise SeatUnavailable(seats=[])
+        raise SoldOut(event=event.title)
     return block
 
 
@@ -175,6 +216,10 @@ async def confirm_hold(cmd: ConfirmHold, uow: UnitOfWork, clock: Clock) -> Order
         if hold.status is HoldStatus.CONFIRMED:
             return await _existing_order(hold, event, uow)
         if not await uow.holds.finish(hold.id, HoldStatus.CONFIRMED, now, only_if_live=True):
+            # A twin request (a double click) may have confirmed it a moment ago: that is not expiry.
+            again = await uow.holds.get(hold.id)
+            if again is not None and again.status is HoldStatus.CONFIRMED:
+                return await _existing_order(again, event, uow)
             raise HoldExpired(hold_id=hold.id)
         seats: list[Seat] = []
         if hold.seat_ids:

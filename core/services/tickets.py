@@ -102,7 +102,7 @@ async def transfer_ticket(cmd: TransferTicket, uow: UnitOfWork, clock: Clock) ->
         assert event is not None
         if event.phase(now) in (Phase.ENDED, Phase.CANCELLED):
             raise InvalidTransfer(reason="closed")
-        if not await uow.fans.receive(event.id, cmd.to_user, 1, event.per_user_limit):
+        if not await uow.fans.receive(event.id, cmd.to_user, 1, event.per_user_limit, now):
             raise LimitReached(limit=event.per_user_limit, bought=event.per_user_limit)
         if not await uow.tickets.transfer(ticket.id, cmd.from_user, cmd.to_user, secrets.token_hex(8)):
             raise TicketNotFound(ticket_id=cmd.ticket_id)

@@ -41,6 +41,15 @@ def _claimable(now: datetime) -> Any:
     )
 
 
+def _shown_status(now: datetime) -> Any:
+    live_hold = and_(seats.c.status == SeatStatus.HELD, seats.c.held_until > now)
+    return case(
+        (seats.c.status == SeatStatus.SOLD, SeatStatus.SOLD.value),
+        (live_hold, SeatStatus.HELD.value),
+        else_=SeatStatus.AVAILABLE.value,
+    )
+
+
 class SeatRepo(Repo):
     async def add_layout(self, event_id: int, specs: Sequence[SectionSpec]) -> int:
         count = 0
@@ -77,11 +86,11 @@ class SeatRepo(Repo):
         )
         return [_seat(row) for row in await self.conn.execute(query)]
 
-    async def free_in_section(self, event_id: int, section_id: int, now: datetime) -> list[Seat]:
+    async def section_seats(self, event_id: int, section_id: int, now: datetime) -> list[Seat]:
         query = (
-            select(*_SEAT_COLUMNS)
+            select(*_SEAT_COLUMNS[:-1], _shown_status(now))
             .join(sections, sections.c.id == seats.c.section_id)
-            .where(seats.c.event_id == event_id, seats.c.section_id == section_id, _claimable(now))
+            .where(seats.c.event_id == event_id, seats.c.section_id == section_id)
         )
         return [_seat(row) for row in await self.conn.execute(query)]
 
@@ -141,14 +150,8 @@ class SeatRepo(Repo):
         return [SectionAvailability(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5])) for r in rows]
 
     async def seat_map(self, event_id: int, now: datetime) -> list[Seat]:
-        live_hold = and_(seats.c.status == SeatStatus.HELD, seats.c.held_until > now)
-        shown = case(
-            (seats.c.status == SeatStatus.SOLD, SeatStatus.SOLD.value),
-            (live_hold, SeatStatus.HELD.value),
-            else_=SeatStatus.AVAILABLE.value,
-        )
         query = (
-            select(*_SEAT_COLUMNS[:-1], shown)
+            select(*_SEAT_COLUMNS[:-1], _shown_status(now))
             .join(sections, sections.c.id == seats.c.section_id)
             .where(seats.c.event_id == event_id)
             .order_by(sections.c.position, seats.c.row_label, seats.c.number)
@@ -236,13 +239,15 @@ class HoldRepo(Repo):
         query = select(holds.c.id).where(holds.c.event_id == event_id, holds.c.status == HoldStatus.ACTIVE)
         return [int(r[0]) for r in await self.conn.execute(query)]
 
-    async def due(self, now: datetime, limit: int) -> list[int]:
+    async def due(self, now: datetime, limit: int, event_id: int | None = None) -> list[int]:
         query = (
             select(holds.c.id)
             .where(holds.c.status == HoldStatus.ACTIVE, holds.c.expires_at <= now)
             .order_by(holds.c.expires_at)
             .limit(limit)
         )
+        if event_id is not None:
+            query = query.where(holds.c.event_id == event_id)
         return [int(r[0]) for r in await self.conn.execute(query)]
 
 
@@ -288,14 +293,15 @@ class FanRepo(Repo):
         )
         await self.conn.execute(statement)
 
-    async def receive(self, event_id: int, user_id: int, quantity: int, limit: int) -> bool:
+    async def receive(self, event_id: int, user_id: int, quantity: int, limit: int, now: datetime) -> bool:
         await self.conn.execute(
             insert_ignoring_duplicates(fan_events, event_id=event_id, user_id=user_id, held=0, bought=0)
         )
         f = fan_events.c
+        open_cart = case((f.hold_expires_at > now, f.held), else_=0)
         statement = (
             update(fan_events)
-            .where(f.event_id == event_id, f.user_id == user_id, f.bought + f.held + quantity <= limit)
+            .where(f.event_id == event_id, f.user_id == user_id, f.bought + open_cart + quantity <= limit)
             .values(bought=f.bought + quantity)
         )
         return (await self.conn.execute(statement)).rowcount == 1

@@ -1,0 +1,82 @@
+"""Events and per-server settings, kept in memory."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, replace
+from datetime import datetime
+from typing import Any
+
+from core.models import Event, EventQuery, EventStatus, GuildConfig, TicketStatus
+from core.ports import NewEvent
+from tests.unit.fakes.state import CapacityRow, Repo
+
+
+class FakeEvents(Repo):
+    async def add(self, event: NewEvent) -> int:
+        event_id = self.db.new_id("events")
+        self.db.events[event_id] = Event(id=event_id, status=EventStatus.DRAFT, **asdict(event))
+        if event.ga_capacity is not None:
+            self.db.general_admission[event_id] = CapacityRow(event.ga_capacity)
+        return event_id
+
+    async def get(self, event_id: int) -> Event | None:
+        return self.db.events.get(event_id)
+
+    async def set_status(self, event_id: int, status: str) -> None:
+        await self.update(event_id, {"status": EventStatus(status)})
+
+    async def update(self, event_id: int, changes: dict[str, Any]) -> None:
+        if event_id in self.db.events:
+            self.db.events[event_id] = replace(self.db.events[event_id], **changes)
+
+    async def upcoming(self, query: EventQuery, now: datetime) -> tuple[list[Event], int]:
+        def matches(e: Event) -> bool:
+            return (
+                e.guild_id == query.guild_id
+                and e.status is EventStatus.PUBLISHED
+                and e.starts_at > now
+                and (not query.category or e.category == query.category)
+                and (not query.starts_from or e.starts_at >= query.starts_from)
+                and (not query.starts_to or e.starts_at < query.starts_to)
+                and (
+                    not query.keyword
+                    or _contains(e.title, query.keyword)
+                    or _contains(e.venue, query.keyword)
+                )
+            )
+
+        found = sorted(filter(matches, self.db.events.values()), key=lambda e: (e.starts_at, e.id))
+        return found[query.offset : query.offset + query.limit], len(found)
+
+    async def search(
+        self, guild_id: int, viewer_id: int, text: str, now: datetime, limit: int
+    ) -> list[Event]:
+        def visible(e: Event) -> bool:
+            if e.status is EventStatus.PUBLISHED:
+                return e.starts_at > now
+            return e.status is EventStatus.DRAFT and e.organizer_id == viewer_id
+
+        found = [
+            e
+            for e in self.db.events.values()
+            if e.guild_id == guild_id and visible(e) and (not text or _contains(e.title, text))
+        ]
+        return sorted(found, key=lambda e: (e.starts_at, e.id))[:limit]
+
+    async def tickets_sold(self, event_id: int) -> int:
+        return sum(
+            1 for t in self.db.tickets.values() if t.event_id == event_id and t.status is TicketStatus.ACTIVE
+        )
+
+
+def _contains(text: str, fragment: str) -> bool:
+    """ILIKE '%fragment%': a case-insensitive substring, with no wildcards of its own."""
+    return fragment.casefold() in text.casefold()
+
+
+class FakeGuilds(Repo):
+    async def get(self, guild_id: int) -> GuildConfig | None:
+        return self.db.guilds.get(guild_id)
+
+    async def save(self, config: GuildConfig) -> None:
+        self.db.guilds[config.guild_id] = config
