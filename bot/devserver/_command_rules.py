@@ -16,8 +16,40 @@ CHOICE_TYPES = {3, 4, 10}
 
 # Discord's list of locales for localizations and the `locale` field of interactions.
 VALID_LOCALES = frozenset(
-    "id da de en-GB en-US es-ES es-419 fr hr it lt hu nl no pl pt-BR ro fi sv-SE vi tr cs el bg ru uk "
-    "hi th zh-CN ja zh-TW ko".split()
+    {
+        "id",
+        "da",
+        "de",
+        "en-GB",
+        "en-US",
+        "es-ES",
+        "es-419",
+        "fr",
+        "hr",
+        "it",
+        "lt",
+        "hu",
+        "nl",
+        "no",
+        "pl",
+        "pt-BR",
+        "ro",
+        "fi",
+        "sv-SE",
+        "vi",
+        "tr",
+        "cs",
+        "el",
+        "bg",
+        "ru",
+        "uk",
+        "hi",
+        "th",
+        "zh-CN",
+        "ja",
+        "zh-TW",
+        "ko",
+    }
 )
 
 
@@ -46,7 +78,11 @@ def command_issues(commands: list[JSON], *, max_chat_input: int | None) -> list[
         key = (command.get("type") or CHAT_INPUT, str(command.get("name")))
         if key in seen:
             issues.append(
-                Issue((index, "name"), "APPLICATION_COMMANDS_DUPLICATE_NAME", "Application command names must be unique")
+                Issue(
+                    (index, "name"),
+                    "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                    "Application command names must be unique",
+                )
             )
         seen.add(key)
     chat_inputs = sum(1 for c in commands if (c.get("type") or CHAT_INPUT) == CHAT_INPUT)
@@ -61,13 +97,21 @@ def single_command_issues(command: JSON, path: Path = ()) -> list[Issue]:
     name = command.get("name")
     if kind == CHAT_INPUT:
         if not is_valid_chat_input_name(name):
-            issues.append(Issue((*path, "name"), "APPLICATION_COMMAND_INVALID_NAME", f"Command name {name!r} is invalid"))
+            issues.append(
+                Issue(
+                    (*path, "name"), "APPLICATION_COMMAND_INVALID_NAME", f"Command name {name!r} is invalid"
+                )
+            )
         check_length(command.get("description"), (*path, "description"), 1, 100, issues)
     else:
         check_length(name, (*path, "name"), 1, 32, issues)
         if command.get("description"):
             issues.append(
-                Issue((*path, "description"), "APPLICATION_COMMAND_DESCRIPTION_INVALID", "Must be empty for this type.")
+                Issue(
+                    (*path, "description"),
+                    "APPLICATION_COMMAND_DESCRIPTION_INVALID",
+                    "Must be empty for this type.",
+                )
             )
     issues += _localization_issues(command, path, chat_input=kind == CHAT_INPUT)
     contexts = command.get("contexts") or []
@@ -75,7 +119,11 @@ def single_command_issues(command: JSON, path: Path = ()) -> list[Issue]:
         issues.append(Issue((*path, "contexts"), "BASE_TYPE_CHOICES", "Value must be one of (0, 1, 2)."))
     options: list[JSON] = command.get("options") or []
     if options and kind != CHAT_INPUT:
-        issues.append(Issue((*path, "options"), "APPLICATION_COMMAND_OPTIONS_INVALID", "Only slash commands take options."))
+        issues.append(
+            Issue(
+                (*path, "options"), "APPLICATION_COMMAND_OPTIONS_INVALID", "Only slash commands take options."
+            )
+        )
     issues += _options_issues(options, (*path, "options"), depth=0)
     return issues
 
@@ -89,7 +137,9 @@ def _localization_issues(item: JSON, path: Path, *, chat_input: bool) -> list[Is
             if locale not in VALID_LOCALES:
                 issues.append(Issue(at, "LOCALE_INVALID", f"{locale!r} is not a valid Discord locale"))
             elif key == "name_localizations" and chat_input and not is_valid_chat_input_name(text):
-                issues.append(Issue(at, "APPLICATION_COMMAND_INVALID_NAME", f"Localized name {text!r} is invalid"))
+                issues.append(
+                    Issue(at, "APPLICATION_COMMAND_INVALID_NAME", f"Localized name {text!r} is invalid")
+                )
             else:
                 check_length(text, at, low, high, issues)
     return issues
@@ -103,7 +153,11 @@ def _options_issues(options: list[JSON], path: Path, *, depth: int) -> list[Issu
     nesting = [k for k in kinds if k in (SUB_COMMAND, SUB_COMMAND_GROUP)]
     if nesting and len(nesting) != len(kinds):
         issues.append(
-            Issue(path, "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID", "Subcommands cannot be mixed with other options")
+            Issue(
+                path,
+                "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID",
+                "Subcommands cannot be mixed with other options",
+            )
         )
     names: set[str] = set()
     seen_optional = False
@@ -112,9 +166,13 @@ def _options_issues(options: list[JSON], path: Path, *, depth: int) -> list[Issu
         kind = option.get("type")
         name = option.get("name")
         if not is_valid_chat_input_name(name):
-            issues.append(Issue((*at, "name"), "APPLICATION_COMMAND_INVALID_NAME", f"Option name {name!r} is invalid"))
+            issues.append(
+                Issue((*at, "name"), "APPLICATION_COMMAND_INVALID_NAME", f"Option name {name!r} is invalid")
+            )
         if name in names:
-            issues.append(Issue((*at, "name"), "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS", "Duplicate name"))
+            issues.append(
+                Issue((*at, "name"), "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS", "Duplicate name")
+            )
         names.add(str(name))
         check_length(option.get("description"), (*at, "description"), 1, 100, issues)
         issues += _localization_issues(option, at, chat_input=True)
@@ -140,9 +198,15 @@ def _nested_issues(option: JSON, path: Path, *, depth: int) -> list[Issue]:
     kind = option.get("type")
     children: list[JSON] = option.get("options") or []
     if kind == SUB_COMMAND_GROUP and (depth > 0 or any(c.get("type") != SUB_COMMAND for c in children)):
-        return [Issue(path, "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID", "A group holds subcommands only, at the top")]
+        return [
+            Issue(
+                path, "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID", "A group holds subcommands only, at the top"
+            )
+        ]
     if kind == SUB_COMMAND and any(c.get("type") in (SUB_COMMAND, SUB_COMMAND_GROUP) for c in children):
-        return [Issue(path, "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID", "A subcommand cannot hold subcommands")]
+        return [
+            Issue(path, "APPLICATION_COMMAND_OPTIONS_TYPE_INVALID", "A subcommand cannot hold subcommands")
+        ]
     return _options_issues(children, (*path, "options"), depth=depth + 1)
 
 
@@ -152,10 +216,16 @@ def _choice_definition_issues(option: JSON, path: Path) -> list[Issue]:
     if not choices:
         return issues
     if option.get("type") not in CHOICE_TYPES:
-        issues.append(Issue((*path, "choices"), "APPLICATION_COMMAND_OPTION_CHOICES_INVALID", "No choices here."))
+        issues.append(
+            Issue((*path, "choices"), "APPLICATION_COMMAND_OPTION_CHOICES_INVALID", "No choices here.")
+        )
     if option.get("autocomplete"):
         issues.append(
-            Issue((*path, "autocomplete"), "APPLICATION_COMMAND_AUTOCOMPLETE_CHOICES", "Autocomplete excludes choices.")
+            Issue(
+                (*path, "autocomplete"),
+                "APPLICATION_COMMAND_AUTOCOMPLETE_CHOICES",
+                "Autocomplete excludes choices.",
+            )
         )
     if len(choices) > 25:
         issues.append(too_long((*path, "choices"), 25))

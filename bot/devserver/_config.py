@@ -67,3 +67,4 @@ class DevServerConfig:
     clock: Clock = field(default_factory=SystemClock)
     bot_name: str = "Picket"
     host: str = "127.0.0.1"
+    port: int = 0  # 0 lets the OS choose a free port, as tests want; the sandbox may fix one

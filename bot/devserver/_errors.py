@@ -73,7 +73,11 @@ def unknown_interaction(detail: str, *, rule: str = "unknown-interaction") -> Di
 
 def already_acknowledged(detail: str) -> DiscordError:
     return DiscordError(
-        400, 40060, "Interaction has already been acknowledged.", violation="double-acknowledgement", detail=detail
+        400,
+        40060,
+        "Interaction has already been acknowledged.",
+        violation="double-acknowledgement",
+        detail=detail,
     )
 
 
@@ -87,11 +91,15 @@ def unknown(kind: str, code: int) -> DiscordError:
 
 
 def invalid_webhook_token(detail: str) -> DiscordError:
-    return DiscordError(401, 50027, "Invalid Webhook Token", violation="interaction-token-expired", detail=detail)
+    return DiscordError(
+        401, 50027, "Invalid Webhook Token", violation="interaction-token-expired", detail=detail
+    )
 
 
 def unauthorized() -> DiscordError:
-    return DiscordError(401, 0, "401: Unauthorized", violation="unauthorized", detail="missing or wrong bot token")
+    return DiscordError(
+        401, 0, "401: Unauthorized", violation="unauthorized", detail="missing or wrong bot token"
+    )
 
 
 def too_large(size: int, limit: int) -> DiscordError:

@@ -201,13 +201,13 @@ class Message:
         names = [a.filename for a in self.attachments]
         raise KeyError(f"message {self.id} has no attachment {filename!r}; it has {names}")
 
-    async def wait_for_edits(self, count: int = 1, *, timeout: float = 5.0) -> Message:
+    async def wait_for_edits(self, count: int = 1, *, within: float = 5.0) -> Message:
         """Wait until the message has been edited at least `count` times in all."""
         if self._changes is None:
             raise RuntimeError("this message is not held by a running server")
         return await self._changes.wait_for(
             lambda: self if len(self.history) >= count else None,
-            timeout=timeout,
+            within=within,
             what=f"{count} edit(s) of message {self.id}",
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+import weakref
 from dataclasses import dataclass, field
 
 from ._config import Clock, RouteLimit
@@ -18,8 +19,10 @@ class _Window:
     limit: RouteLimit
     reset_at: float
     used: int = 0
-    # Set by a 429: a request before this moment ignored what it was told.
-    blocked_until: float = 0.0
+    # Connections that were answered 429 in this window. HTTP/1.1 answers one request at a time per
+    # connection, so a later request on one of them was sent after its sender read the 429; requests
+    # already in flight on other connections are not held against the bot.
+    told_to_wait: weakref.WeakSet[object] = field(default_factory=weakref.WeakSet)
 
 
 @dataclass
@@ -28,11 +31,15 @@ class RateDecision:
     headers: dict[str, str] = field(default_factory=dict)
     retry_after: float = 0.0
     is_global: bool = False
-    # The bot sent this request while it was still told to wait after an earlier 429.
+    # The bot sent this request after a 429 told it to wait, before the wait was over.
     ignored_retry_after: bool = False
 
     def body(self) -> dict[str, object]:
-        return {"message": "You are being rate limited.", "retry_after": self.retry_after, "global": self.is_global}
+        return {
+            "message": "You are being rate limited.",
+            "retry_after": self.retry_after,
+            "global": self.is_global,
+        }
 
 
 def bucket_hash(route_key: str) -> str:
@@ -50,40 +57,35 @@ class RateLimiter:
         self._global: _Window | None = None
         self._buckets: dict[tuple[str, str], _Window] = {}
 
-    def _window(self, current: _Window | None, limit: RouteLimit, now: float) -> _Window:
-        if current is None or now + HONOUR_TOLERANCE >= current.reset_at or current.limit != limit:
-            fresh = _Window(limit=limit, reset_at=now + limit.window)
-            if current is not None:
-                fresh.blocked_until = current.blocked_until
-            return fresh
-        return current
+    def _current(self, window: _Window | None, limit: RouteLimit, now: float) -> _Window:
+        if window is None or now + HONOUR_TOLERANCE >= window.reset_at or window.limit != limit:
+            return _Window(limit=limit, reset_at=now + limit.window)
+        return window
 
-    def check(self, *, route_key: str, major: str, limit: RouteLimit, counts_globally: bool) -> RateDecision:
+    def check(
+        self, *, route_key: str, major: str, limit: RouteLimit, counts_globally: bool, connection: object
+    ) -> RateDecision:
         now = self._clock.monotonic()
         if counts_globally:
-            self._global = self._window(self._global, self._global_limit, now)
-            window = self._global
-            if window.used >= window.limit.limit:
-                return self._refuse(window, now, is_global=True)
-            window.used += 1
+            self._global = self._current(self._global, self._global_limit, now)
+            if self._global.used >= self._global.limit.limit:
+                return self._refuse(self._global, now, connection, is_global=True)
+            self._global.used += 1
         key = (route_key, major)
-        bucket = self._buckets[key] = self._window(self._buckets.get(key), limit, now)
+        bucket = self._buckets[key] = self._current(self._buckets.get(key), limit, now)
         if bucket.used >= bucket.limit.limit:
             if counts_globally and self._global is not None:
-                self._global.used -= 1
-            decision = self._refuse(bucket, now, is_global=False)
+                self._global.used -= 1  # a refused request does not count
+            decision = self._refuse(bucket, now, connection, is_global=False)
             decision.headers.update(self._bucket_headers(route_key, bucket, now))
             return decision
-        ignored = now + HONOUR_TOLERANCE < bucket.blocked_until
         bucket.used += 1
-        return RateDecision(
-            allowed=True, headers=self._bucket_headers(route_key, bucket, now), ignored_retry_after=ignored
-        )
+        return RateDecision(allowed=True, headers=self._bucket_headers(route_key, bucket, now))
 
-    def _refuse(self, window: _Window, now: float, *, is_global: bool) -> RateDecision:
-        ignored = now + HONOUR_TOLERANCE < window.blocked_until
+    def _refuse(self, window: _Window, now: float, connection: object, *, is_global: bool) -> RateDecision:
+        ignored = connection in window.told_to_wait
+        window.told_to_wait.add(connection)
         retry_after = _round_up(window.reset_at - now)
-        window.blocked_until = window.reset_at
         headers = {
             "Retry-After": str(max(1, math.ceil(retry_after))),
             "Via": "1.1 google",

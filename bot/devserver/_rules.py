@@ -98,7 +98,11 @@ def embed_issues(embeds: list[JSON]) -> list[Issue]:
         total += len(footer_text) + len(author_name)
     if total > MAX_EMBED_TOTAL:
         issues.append(
-            Issue(("embeds",), "MAX_EMBED_SIZE_EXCEEDED", f"Embed size exceeds maximum size of {MAX_EMBED_TOTAL}")
+            Issue(
+                ("embeds",),
+                "MAX_EMBED_SIZE_EXCEEDED",
+                f"Embed size exceeds maximum size of {MAX_EMBED_TOTAL}",
+            )
         )
     return issues
 
@@ -138,7 +142,9 @@ def _walk_message_component(component: JSON, path: Path, seen: set[str], out: li
     elif kind in SELECT_TYPES:
         _check_select(component, path, seen, out)
     elif kind == TEXT_INPUT:
-        out.append(Issue((*path, "type"), "COMPONENT_TYPE_INVALID", "Text inputs are only allowed in modals."))
+        out.append(
+            Issue((*path, "type"), "COMPONENT_TYPE_INVALID", "Text inputs are only allowed in modals.")
+        )
     else:
         for number, child in enumerate(component.get("components") or []):
             _walk_message_component(child, (*path, "components", number), seen, out)
@@ -163,7 +169,9 @@ def _check_row(row: JSON, path: Path, seen: set[str], out: list[Issue]) -> None:
     for number, child in enumerate(children):
         child_path = (*path, "components", number)
         if child.get("type") == ACTION_ROW:
-            out.append(Issue((*child_path, "type"), "COMPONENT_TYPE_INVALID", "Action rows cannot be nested."))
+            out.append(
+                Issue((*child_path, "type"), "COMPONENT_TYPE_INVALID", "Action rows cannot be nested.")
+            )
             continue
         _walk_message_component(child, child_path, seen, out)
 
@@ -176,7 +184,11 @@ def _check_custom_id(component: JSON, path: Path, seen: set[str], out: list[Issu
     check_length(custom_id, (*path, "custom_id"), 1, 100, out)
     if custom_id in seen:
         out.append(
-            Issue((*path, "custom_id"), "COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id cannot be duplicated")
+            Issue(
+                (*path, "custom_id"),
+                "COMPONENT_CUSTOM_ID_DUPLICATED",
+                "Component custom id cannot be duplicated",
+            )
         )
     seen.add(custom_id)
 
@@ -190,7 +202,11 @@ def _check_button(button: JSON, path: Path, seen: set[str], out: list[Issue]) ->
             out.append(Issue((*path, "url"), "BUTTON_COMPONENT_URL_REQUIRED", "A link button requires a url"))
         if "custom_id" in button:
             out.append(
-                Issue((*path, "custom_id"), "BUTTON_COMPONENT_CUSTOM_ID_DISALLOWED", "A link button cannot have a custom id")
+                Issue(
+                    (*path, "custom_id"),
+                    "BUTTON_COMPONENT_CUSTOM_ID_DISALLOWED",
+                    "A link button cannot have a custom id",
+                )
             )
     elif style == PREMIUM_STYLE:
         if not button.get("sku_id"):
@@ -198,12 +214,16 @@ def _check_button(button: JSON, path: Path, seen: set[str], out: list[Issue]) ->
     else:
         _check_custom_id(button, path, seen, out)
         if button.get("url"):
-            out.append(Issue((*path, "url"), "BUTTON_COMPONENT_URL_DISALLOWED", "Only link buttons can have a url"))
+            out.append(
+                Issue((*path, "url"), "BUTTON_COMPONENT_URL_DISALLOWED", "Only link buttons can have a url")
+            )
     label = button.get("label")
     if label is not None:
         check_length(label, (*path, "label"), 0, 80, out)
     if style != PREMIUM_STYLE and not label and not button.get("emoji"):
-        out.append(Issue((*path, "label"), "BUTTON_COMPONENT_LABEL_REQUIRED", "A button needs a label or an emoji"))
+        out.append(
+            Issue((*path, "label"), "BUTTON_COMPONENT_LABEL_REQUIRED", "A button needs a label or an emoji")
+        )
 
 
 def _check_select(select: JSON, path: Path, seen: set[str], out: list[Issue]) -> None:
@@ -215,14 +235,18 @@ def _check_select(select: JSON, path: Path, seen: set[str], out: list[Issue]) ->
     if not 0 <= low <= 25:
         out.append(Issue((*path, "min_values"), "NUMBER_TYPE_MAX", "min_values must be between 0 and 25."))
     if not 1 <= high <= 25 or high < low:
-        out.append(Issue((*path, "max_values"), "NUMBER_TYPE_MAX", "max_values must be between min_values and 25."))
+        out.append(
+            Issue((*path, "max_values"), "NUMBER_TYPE_MAX", "max_values must be between min_values and 25.")
+        )
     if select.get("type") != 3:
         return
     options: list[JSON] = select.get("options") or []
     if not 1 <= len(options) <= 25:
         out.append(bad_length((*path, "options"), 1, 25))
     elif high > len(options):
-        out.append(Issue((*path, "max_values"), "NUMBER_TYPE_MAX", "max_values cannot exceed the option count."))
+        out.append(
+            Issue((*path, "max_values"), "NUMBER_TYPE_MAX", "max_values cannot exceed the option count.")
+        )
     for number, option in enumerate(options):
         at = (*path, "options", number)
         check_length(option.get("label"), (*at, "label"), 1, 100, out)
@@ -247,7 +271,11 @@ def modal_issues(data: JSON) -> list[Issue]:
             children: list[JSON] = component.get("components") or []
             if len(children) != 1 or children[0].get("type") != TEXT_INPUT:
                 issues.append(
-                    Issue((*path, "components"), "MODAL_ROW_INVALID", "A modal row holds exactly one text input.")
+                    Issue(
+                        (*path, "components"),
+                        "MODAL_ROW_INVALID",
+                        "A modal row holds exactly one text input.",
+                    )
                 )
                 continue
             text_input = children[0]
@@ -263,7 +291,9 @@ def modal_issues(data: JSON) -> list[Issue]:
                 continue
             _check_modal_input(child, (*path, "component"), seen, issues)
         elif kind != TEXT_DISPLAY:
-            issues.append(Issue((*path, "type"), "COMPONENT_TYPE_INVALID", "This component is not allowed in modals."))
+            issues.append(
+                Issue((*path, "type"), "COMPONENT_TYPE_INVALID", "This component is not allowed in modals.")
+            )
     return issues
 
 
@@ -298,5 +328,7 @@ def choice_issues(choices: list[JSON], path: Path = ("data", "choices")) -> list
         if isinstance(value, str):
             check_length(value, (*path, index, "value"), 1, 100, issues)
         elif not isinstance(value, int | float) or isinstance(value, bool):
-            issues.append(Issue((*path, index, "value"), "BASE_TYPE_CHOICES", "Value must be a string or a number."))
+            issues.append(
+                Issue((*path, index, "value"), "BASE_TYPE_CHOICES", "Value must be a string or a number.")
+            )
     return issues

@@ -41,8 +41,12 @@ class Operation:
 class OpenApiValidator:
     def __init__(self, document: JSON) -> None:
         self._document = document
-        resource = referencing.Resource.from_contents(document, default_specification=referencing.jsonschema.DRAFT202012)
-        self._registry: referencing.Registry[Any] = referencing.Registry().with_resource(DOCUMENT_URI, resource)
+        resource = referencing.Resource.from_contents(
+            document, default_specification=referencing.jsonschema.DRAFT202012
+        )
+        self._registry: referencing.Registry[Any] = referencing.Registry().with_resource(
+            DOCUMENT_URI, resource
+        )
         self._operations = self._collect_operations(document)
         self._validators: dict[tuple[str, str, str], jsonschema.protocols.Validator] = {}
 
@@ -75,7 +79,7 @@ class OpenApiValidator:
         return None
 
     def issues(self, method: str, path: str, *, kind: str, body: Any) -> list[Issue] | None:
-        """Issues of `body` for the operation at `method path`; None when the description has no such operation."""
+        """Issues of `body` for the operation at `method path`; None when no operation matches."""
         operation = self.operation_for(method, path)
         if operation is None:
             return None
@@ -91,7 +95,13 @@ class OpenApiValidator:
         error = max((_deepest(e) for e in errors), key=_specificity)
         where = tuple(error.absolute_path)
         message = error.message if len(error.message) < 300 else error.message[:297] + "..."
-        return [Issue(where, "OPENAPI_SCHEMA_MISMATCH", f"{message} (schema at {'/'.join(map(str, error.schema_path))})")]
+        return [
+            Issue(
+                where,
+                "OPENAPI_SCHEMA_MISMATCH",
+                f"{message} (schema at {'/'.join(map(str, error.schema_path))})",
+            )
+        ]
 
     def _validator(self, operation: Operation, content_type: str) -> jsonschema.protocols.Validator:
         key = (operation.method, operation.template, content_type)
@@ -118,11 +128,25 @@ def _specificity(error: ValidationError) -> tuple[int, bool]:
     return len(error.absolute_path), error.validator != "enum"
 
 
+def _is_discriminator(error: ValidationError, union: ValidationError) -> bool:
+    return error.validator in ("enum", "const") and list(error.absolute_path) == [
+        *union.absolute_path,
+        "type",
+    ]
+
+
 def _deepest(error: ValidationError) -> ValidationError:
-    # In a union (anyOf/oneOf) the branch that got furthest into the body is the one the sender meant.
+    """The most telling leaf of a union error: from the branches whose `type` matched, the deepest one."""
     if not error.context:
         return error
-    return max((_deepest(e) for e in error.context), key=_specificity)
+    branches: dict[object, list[ValidationError]] = {}
+    for child in error.context:
+        branches.setdefault(child.relative_schema_path[0], []).append(child)
+    matching = [
+        errors for errors in branches.values() if not any(_is_discriminator(e, error) for e in errors)
+    ]
+    candidates = [e for errors in (matching or list(branches.values())) for e in errors]
+    return max((_deepest(e) for e in candidates), key=_specificity)
 
 
 @functools.lru_cache(maxsize=4)

@@ -22,17 +22,17 @@ class ChangeSignal:
         self._event.set()
         self._event = asyncio.Event()
 
-    async def wait_for(self, probe: Callable[[], T | None], *, timeout: float, what: str) -> T:
+    async def wait_for(self, probe: Callable[[], T | None], *, within: float, what: str) -> T:
         """Return `probe()` as soon as it gives something other than None, re-checking on each change."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + within
         while True:
             value = probe()
             if value is not None:
                 return value
             remaining = deadline - loop.time()
             if remaining <= 0:
-                raise WaitTimeout(f"timed out after {timeout:g} s waiting for {what}")
+                raise WaitTimeout(f"timed out after {within:g} s waiting for {what}")
             event = self._event
             try:
                 await asyncio.wait_for(event.wait(), remaining)

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from bot.devserver import ActionRefused, DevServer, DevServerConfig, RouteLimit
-from bot.devserver.testing import running_bot, serve
+from bot.devserver.testing import running_bot, serve, serve_bot
 
 from ._bot import SEAT_MAP, TICKET, ShowBot, make_bot, make_sharded_bot, show_cog
 from .conftest import Venue
@@ -250,6 +250,15 @@ async def test_a_bot_that_honours_a_global_429_breaks_no_rule() -> None:
             assert (await result.wait_for_message()).content == "posted 4"
         assert any("global" in hit for hit in server.rate_limited)
         assert len(server.channel_messages(guild.text_channels()[0])) == 4
+
+
+async def test_serve_bot_builds_the_world_before_the_bot_connects() -> None:
+    def build(server: DevServer) -> None:
+        server.add_member(server.add_guild("Hall"), "fan")
+
+    async with serve_bot(make_bot, build_world=build) as (server, bot):
+        assert [g.name for g in bot.guilds] == ["Hall"]
+        assert server.command_syncs == 1
 
 
 async def test_auto_sharded_bot_gets_interactions_on_both_shards() -> None:
