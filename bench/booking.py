@@ -39,7 +39,8 @@ MARIADB_SERVER = os.environ.get("PICKET_BENCH_MARIADB_URL", "mysql+aiomysql://ro
 
 RAW_SCHEMA = (
     "CREATE TABLE raw_seats (id INTEGER PRIMARY KEY, status VARCHAR(12) NOT NULL, owner BIGINT)",
-    "CREATE TABLE raw_claims (id INTEGER PRIMARY KEY {auto}, seat_id BIGINT NOT NULL UNIQUE, owner BIGINT NOT NULL)",
+    "CREATE TABLE raw_claims (id INTEGER PRIMARY KEY {auto}, seat_id BIGINT NOT NULL UNIQUE,"
+    " owner BIGINT NOT NULL)",
 )
 
 
