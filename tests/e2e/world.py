@@ -1,0 +1,185 @@
+"""A Discord server with an admin, an organizer and fans, and Picket running against it.
+
+Tests act as these members: they run slash commands, fill in forms, press buttons and read what
+Picket answered, edited or sent by DM, exactly as Discord would show it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.client import PicketBot
+from bot.devserver import Channel, DevServer, Guild, InteractionResult, Member, Message, Role
+from bot.devserver.testing import FAST_GUILD_READY, running_bot, serve
+from core.clock import FrozenClock
+from core.runtime import Runtime
+from core.services.wallet import TopUp, top_up
+from core.ticket_codes import TicketCodes
+from db.engine import make_engine
+from db.migrate import migrate
+from db.uow import SqlUnitOfWork
+
+ZONE = ZoneInfo("Asia/Seoul")
+MANAGE_GUILD = 1 << 5
+
+
+@dataclass
+class World:
+    server: DevServer
+    runtime: Runtime
+    clock: FrozenClock
+    guild: Guild
+    announcements: Channel
+    organizer_role: Role
+    admin: Member
+    organizer: Member
+    other_organizer: Member
+    fans: list[Member]
+    korean_fan: Member
+    shy_fan: Member
+    bot: PicketBot | None = None
+    _counter: list[int] = field(default_factory=lambda: [0])
+    _bot_stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
+
+    async def start_bot(self) -> PicketBot:
+        self.bot = await self._bot_stack.enter_async_context(
+            running_bot(self.server, lambda: make_bot(self.runtime))
+        )
+        return self.bot
+
+    async def restart_bot(self) -> PicketBot:
+        """Stops Picket and starts a new process's worth of it against the same server and database."""
+        await self._bot_stack.aclose()
+        self._bot_stack = contextlib.AsyncExitStack()
+        return await self.start_bot()
+
+    @property
+    def fan(self) -> Member:
+        return self.fans[0]
+
+    def when(self, days: float = 30, hour: int = 19) -> str:
+        """A start time as an organizer types it, ``days`` from now, in the server's zone."""
+        moment = datetime.now(ZONE) + timedelta(days=days)
+        return moment.replace(hour=hour, minute=30).strftime("%Y-%m-%d %H:%M")
+
+    async def command(
+        self, member: Member, name: str, locale: str | None = None, **options: Any
+    ) -> InteractionResult:
+        return await self.server.run_command(self.guild, member, name, options=options or None, locale=locale)
+
+    async def reply(self, member: Member, name: str, locale: str | None = None, **options: Any) -> Message:
+        """Runs a command and returns what the member sees in answer."""
+        result = await self.command(member, name, locale, **options)
+        return await result.wait_for_message()
+
+    async def set_up(self) -> Message:
+        return await self.reply(
+            self.admin,
+            "picket setup",
+            organizer_role=self.organizer_role.id,
+            announce_channel=self.announcements.id,
+        )
+
+    async def create_event(
+        self,
+        member: Member | None = None,
+        *,
+        title: str = "Spring Concert",
+        starts: str | None = None,
+        venue: str = "Olympic Hall",
+        description: str = "An evening of songs.",
+        locale: str | None = None,
+        **options: Any,
+    ) -> Message:
+        """Runs /event create, fills in its form, and returns the draft preview."""
+        member = member or self.organizer
+        options.setdefault("category", "concert")
+        if "capacity" not in options:
+            options.setdefault("layout", "VIP:A-B x 1-10 @ 99000; R:C-E x 1-10 @ 77000")
+        result = await self.command(member, "event create", locale, **options)
+        form = await result.wait_for_modal()
+        values = {f.custom_id: "" for f in form.fields}
+        order = [f.custom_id for f in form.fields]
+        values[order[0]] = title
+        values[order[1]] = starts or self.when()
+        values[order[2]] = venue
+        values[order[3]] = description
+        submitted = await self.server.submit_modal(member, form, values)
+        return await submitted.wait_for_message()
+
+    async def published_event(self, **options: Any) -> int:
+        """An event created and published by the organizer; returns its id."""
+        preview = await self.create_event(**options)
+        event_id = event_id_of(preview)
+        published = await self.command(self.organizer, "event publish", event=event_id)
+        await published.wait_for_message()
+        return event_id
+
+    async def fund(self, member: Member, amount: int = 1_000_000) -> None:
+        self._counter[0] += 1
+        await top_up(
+            TopUp(member.id, amount, f"test-fund-{self._counter[0]}"), self.runtime.uow(), self.clock
+        )
+
+
+def event_id_of(message: Message) -> int:
+    """The event number shown in an event card's footer (``Event #12``)."""
+    footer = message.embeds[0]["footer"]["text"]
+    return int(footer.split("#", 1)[1].split()[0])
+
+
+def real_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+@contextlib.asynccontextmanager
+async def picket_world(data_dir: Path) -> AsyncIterator[World]:
+    engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'picket.db'}")
+    await migrate(engine)
+    clock = FrozenClock(real_now())
+    runtime = Runtime(
+        new_uow=lambda: SqlUnitOfWork(engine),
+        clock=clock,
+        zone=ZONE,
+        codes=TicketCodes.generate(),
+        hold_minutes=10,
+        max_tickets_per_fan=4,
+        sandbox_payments=True,
+    )
+    try:
+        async with serve() as server:
+            guild = server.add_guild("Seoul Arena", locale="ko", channel_names=("general", "announcements"))
+            channels = {c.name: c for c in guild.text_channels()}
+            organizers = server.add_role(guild, "Organizers")
+            admins = server.add_role(guild, "Admins", permissions=MANAGE_GUILD)
+            world = World(
+                server=server,
+                runtime=runtime,
+                clock=clock,
+                guild=guild,
+                announcements=channels["announcements"],
+                organizer_role=organizers,
+                admin=server.add_member(guild, "admin", roles=[admins]),
+                organizer=server.add_member(guild, "organizer", roles=[organizers]),
+                other_organizer=server.add_member(guild, "rival", roles=[organizers]),
+                fans=[server.add_member(guild, f"fan{i}") for i in range(3)],
+                korean_fan=server.add_member(guild, "minji", locale="ko"),
+                shy_fan=server.add_member(guild, "quiet", dms_open=False),
+            )
+            await world.start_bot()
+            try:
+                yield world
+            finally:
+                await world._bot_stack.aclose()
+    finally:
+        await engine.dispose()
+
+
+def make_bot(runtime: Runtime) -> PicketBot:
+    return PicketBot(runtime, run_scheduler=False, guild_ready_timeout=FAST_GUILD_READY)
