@@ -4,14 +4,20 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench migrate clean
+.PHONY: run test lint typecheck unit bench migrate clean fonts
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
-run: $(STAMP)
+# Seat maps and charts draw Korean section names; without a Hangul font they show boxes.
+fonts:
+	@fc-list :lang=ko 2>/dev/null | grep -q . || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && { apt-get install -y -qq fonts-nanum || { apt-get update -qq && apt-get install -y -qq fonts-nanum; }; } \
+	  >/dev/null 2>&1; } || echo "Note: no Korean font found; install fonts-nanum so pictures show Hangul."
+
+run: $(STAMP) fonts
 	$(PY) -m bot migrate
 	$(PY) -m bot run
 
@@ -25,7 +31,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy core db
 
-test: lint typecheck
+test: lint typecheck fonts
 	$(PY) -m pytest
 
 bench: $(STAMP)

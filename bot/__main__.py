@@ -27,7 +27,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="bring the database (DATABASE_URL, default SQLite) to the newest schema")
     sub.add_parser(
         "run",
-        help="migrate, then connect to Discord with DISCORD_TOKEN (or to DISCORD_API_BASE when set)",
+        help="migrate, then connect to Discord with DISCORD_TOKEN (or to DISCORD_API_BASE when set); "
+        "without a token, start the sandbox",
+    )
+    sub.add_parser(
+        "sandbox",
+        help="try Picket without Discord: a local Discord-compatible server, a demo server with members "
+        "and an event on sale, and a terminal to act as any member",
     )
     return parser
 
@@ -43,13 +49,14 @@ async def _migrate(settings: Settings) -> None:
 
 async def _run(settings: Settings) -> int:
     if settings.discord_token is None:
-        print(
-            "No DISCORD_TOKEN is set. Put your bot's token in the environment or .env to connect to Discord.",
-            file=sys.stderr,
-        )
-        return 2
+        print("No DISCORD_TOKEN is set: starting the offline sandbox.", file=sys.stderr)
+        return await _sandbox(settings)
     from bot.client import PicketBot
 
+    if settings.discord_api_base and settings.discord_gateway_url:
+        from bot.devserver import point_discord_py_at
+
+        point_discord_py_at(settings.discord_api_base, settings.discord_gateway_url)
     app = App.build(settings)
     await app.migrate()
     bot = PicketBot(app.runtime())
@@ -58,6 +65,12 @@ async def _run(settings: Settings) -> int:
     finally:
         await app.close()
     return 0
+
+
+async def _sandbox(settings: Settings) -> int:
+    from bot.sandbox import run_sandbox
+
+    return await run_sandbox(settings)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
         return 0
+    if args.command == "sandbox":
+        return asyncio.run(_sandbox(settings))
     return asyncio.run(_run(settings))
 
 

@@ -38,3 +38,11 @@ class ChangeSignal:
                 await asyncio.wait_for(event.wait(), remaining)
             except TimeoutError:
                 continue
+
+    async def next_change(self, within: float) -> bool:
+        """True when something changes within ``within`` seconds, False when all stays quiet."""
+        try:
+            await asyncio.wait_for(self._event.wait(), within)
+        except TimeoutError:
+            return False
+        return True
