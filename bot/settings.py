@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PLACEHOLDER_TOKENS = {"", "changeme", "change-me", "your-token-here", "token", "xxx"}
+PLACEHOLDER_TOKENS = {"changeme", "change-me", "your-token-here", "token", "xxx"}
 
 
 class Settings(BaseSettings):
@@ -28,6 +28,14 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(20, ge=1, le=100)
     db_max_overflow: int = Field(30, ge=0, le=100)
+
+    @field_validator(
+        "discord_token", "ticket_signing_key", "discord_api_base", "discord_gateway_url", mode="before"
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # An empty line in .env (as in .env.example) means "not set", not "set to nothing".
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("timezone")
     @classmethod

@@ -1,0 +1,41 @@
+"""Settings: sensible defaults, empty means unset, placeholders and bad zones fail with a clear message."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from bot.settings import Settings
+
+
+def test_defaults_run_offline_on_sqlite(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> None:
+    monkeypatch.chdir(tmp_path)  # type: ignore[arg-type]
+    for name in ("DISCORD_TOKEN", "DATABASE_URL", "TIMEZONE", "DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert settings.discord_token is None
+    assert settings.effective_database_url.startswith("sqlite+aiosqlite:///")
+    assert settings.timezone == "Asia/Seoul"
+
+
+def test_empty_values_mean_unset() -> None:
+    settings = Settings(_env_file=None, discord_token="", ticket_signing_key=" ")  # type: ignore[call-arg]
+    assert settings.discord_token is None and settings.ticket_signing_key is None
+
+
+@pytest.mark.parametrize("token", ["changeme", "your-token-here"])
+def test_a_placeholder_token_is_refused_with_what_to_set(token: str) -> None:
+    with pytest.raises(ValidationError, match="DISCORD_TOKEN holds a placeholder"):
+        Settings(_env_file=None, discord_token=token)  # type: ignore[call-arg]
+
+
+def test_an_unknown_time_zone_is_refused() -> None:
+    with pytest.raises(ValidationError, match="not an IANA time zone"):
+        Settings(_env_file=None, timezone="Mars/Olympus")  # type: ignore[call-arg]
+
+
+def test_a_real_token_is_kept_secret() -> None:
+    settings = Settings(_env_file=None, discord_token="abc.def.ghi")  # type: ignore[call-arg]
+    assert settings.discord_token is not None
+    assert "abc.def" not in repr(settings)
+    assert settings.discord_token.get_secret_value() == "abc.def.ghi"
