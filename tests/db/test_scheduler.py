@@ -1,0 +1,74 @@
+"""The scheduler's jobs run on their own and do their work in the database."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.clock import FrozenClock
+from core.models import HoldStatus, Notice, SeatStatus
+from core.runtime import Runtime
+from core.services.booking import HoldSeats, hold_seats
+from core.services.outbox import Delivery
+from core.ticket_codes import TicketCodes
+from db.uow import SqlUnitOfWork
+from scheduler.runner import build_scheduler
+from tests.support.builders import fund, key, on_sale_event
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.notices: list[Notice] = []
+
+    async def deliver(self, notice: Notice) -> Delivery:
+        self.notices.append(notice)
+        return Delivery.SENT
+
+
+async def test_jobs_expire_holds_and_send_notices(engine: AsyncEngine, clock: FrozenClock) -> None:
+    runtime = Runtime(lambda: SqlUnitOfWork(engine), clock, ZoneInfo("Asia/Seoul"), TicketCodes.generate())
+    event = await on_sale_event(runtime.uow(), clock)
+    await fund(runtime.uow(), clock, 7, 10_000)
+    section = await _section(runtime, event.id)
+    held = await hold_seats(
+        HoldSeats(event.id, 7, key(), section_id=section, quantity=2), runtime.uow(), clock
+    )
+    async with runtime.uow() as uow:
+        await uow.outbox.add("ticket_cancelled", {"ticket_id": 1, "user_id": 7}, clock.now())
+        await uow.commit()
+    clock.advance(timedelta(minutes=event.hold_minutes + 1))
+
+    inbox = Inbox()
+    scheduler = build_scheduler(runtime, inbox, hold_sweep_seconds=0.05, outbox_seconds=0.05)
+    ran: dict[str, asyncio.Event] = {"expire_holds": asyncio.Event(), "send_notices": asyncio.Event()}
+    failures: list[BaseException] = []
+
+    def listen(job_event: JobExecutionEvent) -> None:
+        if job_event.exception is not None:
+            failures.append(job_event.exception)
+        ran[job_event.job_id].set()
+
+    scheduler.add_listener(listen, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    scheduler.start()
+    try:
+        async with asyncio.timeout(10):
+            await asyncio.gather(*(e.wait() for e in ran.values()))
+    finally:
+        scheduler.shutdown(wait=False)
+
+    assert failures == []
+    assert [n.payload["ticket_id"] for n in inbox.notices] == [1]
+    async with runtime.uow() as uow:
+        hold = await uow.holds.get(held.hold.id)
+        seats = await uow.seats.seats(event.id, held.hold.seat_ids)
+    assert hold is not None and hold.status is HoldStatus.EXPIRED
+    assert {s.status for s in seats} == {SeatStatus.AVAILABLE}
+
+
+async def _section(runtime: Runtime, event_id: int) -> int:
+    async with runtime.uow() as uow:
+        return (await uow.seats.availability(event_id, runtime.clock.now()))[0].section_id
