@@ -1,10 +1,10 @@
 from discord.ext import commands
 
 from cogs.booking._cog import BookingCog
-from cogs.booking._views import BookButton
+from cogs.booking._views import BookButton, CartButton
 from cogs.shared.runtime import runtime_of
 
 
 async def setup(bot: commands.Bot) -> None:
-    bot.add_dynamic_items(BookButton)
+    bot.add_dynamic_items(BookButton, CartButton)
     await bot.add_cog(BookingCog(runtime_of(bot)))

@@ -8,7 +8,7 @@ from typing import Any
 
 import discord
 
-from bot.i18n import t
+from bot.i18n import language, t
 from bot.i18n.formatting import money
 from cogs.booking._embeds import cart_embed, picker_embed, receipt_embed
 from cogs.notifications import deliver_now
@@ -16,7 +16,8 @@ from cogs.shared.errors import report
 from cogs.shared.runtime import runtime_of
 from cogs.shared.seatmap import seat_map_file
 from cogs.shared.views import PicketView
-from core.models import Seat, SeatStatus
+from core.errors import CartExists, InsufficientFunds
+from core.models import HoldStatus, Seat, SeatStatus
 from core.runtime import Runtime
 from core.services.booking import (
     BookingStart,
@@ -25,6 +26,7 @@ from core.services.booking import (
     HoldView,
     confirm_hold,
     hold_seats,
+    open_cart,
     release_hold,
     start_booking,
 )
@@ -32,6 +34,8 @@ from core.services.outbox import Delivery
 from core.services.wallet import balance
 
 MAX_OPTIONS = 25
+PAY, RELEASE = "pay", "release"
+_CART_STYLES = {PAY: discord.ButtonStyle.success, RELEASE: discord.ButtonStyle.danger}
 
 
 @dataclass
@@ -49,6 +53,18 @@ class Flow:
     def section_name(self) -> str | None:
         return next((s.name for s in self.start.sections if s.section_id == self.section_id), None)
 
+    @property
+    def most(self) -> int:
+        """As many tickets as the fan may still buy and the event (or the chosen section) still has."""
+        start = self.start
+        if start.event.is_general_admission:
+            free = start.ga_free
+        else:
+            free = max(
+                (s.available for s in start.sections if self.section_id in (None, s.section_id)), default=0
+            )
+        return max(1, min(start.may_buy, free))
+
     def free_seats(self) -> list[Seat]:
         return [
             s
@@ -62,7 +78,8 @@ async def open_booking(interaction: discord.Interaction, event_id: int, quantity
     await interaction.response.defer(ephemeral=True, thinking=True)
     runtime = runtime_of(interaction.client)
     start = await start_booking(event_id, interaction.user.id, runtime.uow(), runtime.clock)
-    flow = Flow(runtime, interaction.user.id, interaction.locale, start, max(1, min(quantity, start.may_buy)))
+    flow = Flow(runtime, interaction.user.id, interaction.locale, start, quantity)
+    flow.quantity = min(quantity, flow.most)
     picture = seat_map_file(start.event, start.seats, interaction.locale)
     await interaction.followup.send(
         embed=picker_embed(start, flow.locale, flow.quantity, None),
@@ -72,7 +89,22 @@ async def open_booking(interaction: discord.Interaction, event_id: int, quantity
     )
 
 
-class SeatPicker(PicketView):
+class BookingView(PicketView):
+    """The booking journey's views: refusals about money name the amount as money."""
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception, item: Any) -> None:
+        await report(interaction, _priced(error))
+
+
+def _priced(error: Exception) -> Exception:
+    amount = error.params.get("amount") if isinstance(error, InsufficientFunds) else None
+    if not isinstance(error, InsufficientFunds) or not isinstance(amount, int):
+        return error
+    currency = str(error.params.get("currency") or "KRW")
+    return InsufficientFunds(**{**error.params, "amount": money(amount, currency)})
+
+
+class SeatPicker(BookingView):
     def __init__(self, flow: Flow) -> None:
         super().__init__(flow.user_id)
         self.flow = flow
@@ -101,7 +133,7 @@ class SeatPicker(PicketView):
             discord.SelectOption(
                 label=t("book.count_option", locale, n=n)[:100], value=str(n), default=n == flow.quantity
             )
-            for n in range(1, flow.start.may_buy + 1)
+            for n in range(1, flow.most + 1)
         ][:MAX_OPTIONS]
         count: discord.ui.Select[SeatPicker] = discord.ui.Select(
             placeholder=t("book.pick_count", locale)[:150],
@@ -138,6 +170,7 @@ class SeatPicker(PicketView):
 
     async def _section_chosen(self, interaction: discord.Interaction) -> None:
         self.flow.section_id = int((interaction.data or {}).get("values", ["0"])[0])  # type: ignore[union-attr]
+        self.flow.quantity = min(self.flow.quantity, self.flow.most)
         await self._redraw(interaction)
 
     async def _count_chosen(self, interaction: discord.Interaction) -> None:
@@ -159,7 +192,7 @@ class SeatPicker(PicketView):
         await interaction.response.edit_message(view=RowPicker(self.flow, None))
 
 
-class RowPicker(PicketView):
+class RowPicker(BookingView):
     """Choose a row, then exactly as many seats in it as tickets wanted."""
 
     def __init__(self, flow: Flow, row: str | None) -> None:
@@ -218,42 +251,73 @@ class RowPicker(PicketView):
 async def show_cart(interaction: discord.Interaction, flow: Flow, command: HoldSeats) -> None:
     await interaction.response.defer()
     runtime = flow.runtime
-    held = await hold_seats(command, runtime.uow(), runtime.clock)
-    embed = cart_embed(held, flow.locale, flow.start.balance)
+    try:
+        held = await hold_seats(command, runtime.uow(), runtime.clock)
+        content = t("cart.held", flow.locale, minutes=held.event.hold_minutes)
+    except CartExists as refused:
+        # One cart per event; the fan may have dismissed the message holding it, so show it again.
+        held = await open_cart(int(refused.params["hold_id"]), flow.user_id, runtime.uow(), runtime.clock)
+        content = t("error.cart_exists", flow.locale)
     await interaction.edit_original_response(
-        content=t("cart.held", flow.locale, minutes=held.event.hold_minutes),
-        embed=embed,
-        view=CartView(flow, held),
+        content=content,
+        embed=cart_embed(held, flow.locale, flow.start.balance),
+        view=cart_view(held, flow.user_id, flow.locale),
         attachments=[],
     )
 
 
-class CartView(PicketView):
-    def __init__(self, flow: Flow, held: HoldView) -> None:
-        super().__init__(flow.user_id)
-        self.flow = flow
-        self.held = held
-        event = held.event
-        pay = discord.ui.Button(
-            label=t("cart.pay", flow.locale, amount=money(held.hold.amount, event.currency))[:80],
-            style=discord.ButtonStyle.success,
-            custom_id="picket:cart:pay",
+def cart_view(held: HoldView, owner_id: int, locale: object) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    amount = money(held.hold.amount, held.event.currency)
+    view.add_item(CartButton(PAY, held.hold.id, owner_id, t("cart.pay", locale, amount=amount)))
+    view.add_item(CartButton(RELEASE, held.hold.id, owner_id, t("cart.release", locale)))
+    return view
+
+
+class CartButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"picket:cart:(?P<action>pay|release):(?P<hold>\d+):(?P<owner>\d+)",
+):
+    """Pay or Release on a fan's cart. The hold outlives the process, so its buttons must too:
+    everything they need is in the custom id, and only the fan who holds the cart may press them."""
+
+    def __init__(self, action: str, hold_id: int, owner_id: int, label: str = "") -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label[:80] or action,
+                style=_CART_STYLES[action],
+                custom_id=f"picket:cart:{action}:{hold_id}:{owner_id}",
+            )
         )
-        pay.callback = self._pay  # type: ignore[method-assign]
-        release = discord.ui.Button(
-            label=t("cart.release", flow.locale)[:80],
-            style=discord.ButtonStyle.danger,
-            custom_id="picket:cart:release",
+        self.action, self.hold_id, self.owner_id = action, hold_id, owner_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> CartButton:
+        return cls(match["action"], int(match["hold"]), int(match["owner"]))
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(
+            t("error.not_your_buttons", interaction.locale), ephemeral=True
         )
-        release.callback = self._release  # type: ignore[method-assign]
-        self.add_item(pay)
-        self.add_item(release)
+        return False
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            if self.action == PAY:
+                await self._pay(interaction)
+            else:
+                await self._release(interaction)
+        except Exception as error:
+            await report(interaction, _priced(error))
 
     async def _pay(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer()
-        runtime, locale = self.flow.runtime, self.flow.locale
-        language = "ko" if str(locale).startswith("ko") else "en"
-        command = ConfirmHold(self.held.hold.id, self.flow.user_id, str(interaction.id), locale=language)
+        runtime, locale = runtime_of(interaction.client), interaction.locale
+        command = ConfirmHold(self.hold_id, self.owner_id, str(interaction.id), locale=language(locale))
         order = await confirm_hold(command, runtime.uow(), runtime.clock)
         await interaction.edit_original_response(
             content=t("receipt.sending", locale),
@@ -269,10 +333,13 @@ class CartView(PicketView):
 
     async def _release(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer()
-        runtime = self.flow.runtime
-        await release_hold(self.held.hold.id, self.flow.user_id, runtime.uow(), runtime.clock)
-        left = await balance(self.flow.user_id, runtime.uow())
-        text = t("cart.released", self.flow.locale, balance=money(left, self.held.event.currency))
+        runtime = runtime_of(interaction.client)
+        ended = await release_hold(self.hold_id, self.owner_id, runtime.uow(), runtime.clock)
+        if ended is HoldStatus.CONFIRMED:
+            text = t("cart.already_paid", interaction.locale)
+        else:
+            left = await balance(self.owner_id, runtime.uow())
+            text = t("cart.released", interaction.locale, balance=money(left))
         await interaction.edit_original_response(content=text, embed=None, view=None)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 
 import discord
@@ -18,12 +17,12 @@ from cogs.events._organizer import OrganizerCommands
 from cogs.events._views import CreateEventForm, DetailsButton, EventPager, PreviewView
 from cogs.shared.autocomplete import event_choices
 from cogs.shared.seatmap import seat_map_file
-from core.layout import parse_layout
 from core.models import CATEGORIES, EventQuery
 from core.runtime import Runtime
 from core.services.events import (
     CreateEvent,
     EditEvent,
+    check_seating,
     create_event,
     edit_event,
     event_details,
@@ -31,7 +30,7 @@ from core.services.events import (
     publish_event,
 )
 from core.services.guilds import check_organizer
-from core.timeparse import parse_local
+from core.timeparse import parse_local, parse_local_until
 
 log = logging.getLogger(__name__)
 
@@ -76,16 +75,17 @@ class EventCog(
         queue: bool = False,
     ) -> None:
         assert interaction.guild_id is not None
-        # Everything that can be refused without the form is refused before it, so no typing is lost.
-        if layout is not None:
-            parse_layout(layout)
-        opens_at = parse_local(sale_opens, self.runtime.zone) if sale_opens else None
+        # Everything that can be refused without the form is refused before it, so no typing is lost;
+        # who may post comes first, so a member who may not is not asked to fix their layout.
         await check_organizer(interaction.guild_id, _roles(interaction), self.runtime.uow())
+        ga_price = price if capacity is not None else None
+        check_seating(layout, capacity, ga_price)
+        opens_at = parse_local(sale_opens, self.runtime.zone) if sale_opens else None
         options: dict[str, Any] = {
             "category": category.value,
             "layout": layout,
             "ga_capacity": capacity,
-            "ga_price": price if capacity is not None else None,
+            "ga_price": ga_price,
             "sale_opens_at": opens_at,
             "per_user_limit": limit or self.runtime.max_tickets_per_fan,
             "use_queue": queue,
@@ -135,7 +135,9 @@ class EventCog(
 
     async def _publish(self, interaction: discord.Interaction, event_id: int, *, edit: bool) -> None:
         await interaction.response.defer(ephemeral=True, thinking=not edit)
-        result = await publish_event(event_id, interaction.user.id, self.runtime.uow(), self.runtime.clock)
+        result = await publish_event(
+            event_id, interaction.user.id, self.runtime.uow(), self.runtime.clock, _roles(interaction)
+        )
         where = await self._announce(interaction, result.event.id, result.announce_channel_id, result.newly)
         text = t(
             "publish.done" if result.newly else "publish.already",
@@ -145,7 +147,14 @@ class EventCog(
         if where:
             text += "\n" + t("publish.announced", interaction.locale, channel=where)
         if edit:
-            await interaction.edit_original_response(content=text, view=None)
+            # The preview under the button said "draft"; it now shows the event as fans see it.
+            details = await event_details(
+                result.event.id, interaction.user.id, self.runtime.uow(), self.runtime.clock
+            )
+            phase = details.event.phase(self.runtime.clock.now())
+            await interaction.edit_original_response(
+                content=text, embed=event_embed(details, interaction.locale, phase), view=None
+            )
         else:
             await interaction.followup.send(text, ephemeral=True)
 
@@ -163,7 +172,7 @@ class EventCog(
         view = discord.ui.View(timeout=None)
         view.add_item(BookButton(event_id, t("event.book_button", locale)))
         view.add_item(DetailsButton(event_id, t("event.details_button", locale)))
-        picture = seat_map_file(details.event, details.seats, interaction.locale)
+        picture = seat_map_file(details.event, details.seats, locale)
         try:
             await channel.send(
                 content=t("publish.announcement", locale, title=details.event.title),
@@ -216,10 +225,13 @@ class EventCog(
             self.runtime.clock,
         )
         details = await event_details(updated.id, interaction.user.id, self.runtime.uow(), self.runtime.clock)
+        # The card shows its seat map as an attachment, so the picture goes with it.
+        picture = seat_map_file(details.event, details.seats, interaction.locale)
         await interaction.followup.send(
             content=t("edit.done", interaction.locale, title=updated.title),
             embed=event_embed(details, interaction.locale, updated.phase(self.runtime.clock.now())),
             ephemeral=True,
+            **({"file": picture} if picture else {}),
         )
 
     @app_commands.command(name="show", description=_("See an event, its prices and seat map"))
@@ -258,13 +270,15 @@ class EventsListCog(commands.Cog):
             guild_id=interaction.guild_id,
             category=category.value if category else None,
             starts_from=parse_local(starts_from, zone) if starts_from else None,
-            # "up to the 31st" includes the whole of the 31st.
-            starts_to=parse_local(starts_to, zone) + timedelta(days=1) if starts_to else None,
+            starts_to=parse_local_until(starts_to, zone) if starts_to else None,
             keyword=keyword,
             limit=PAGE_SIZE,
         )
         page = await list_events(query, self.runtime.uow(), self.runtime.clock)
-        view = EventPager(self.runtime, page, interaction.user.id, interaction.locale)
+        # Buttons only when there is somewhere to go; one page needs none.
+        extra: dict[str, Any] = {}
+        if page.pages > 1:
+            extra["view"] = EventPager(self.runtime, page, interaction.user.id, interaction.locale)
         await interaction.followup.send(
-            embed=list_embed(page, interaction.locale, zone), view=view, ephemeral=True
+            embed=list_embed(page, interaction.locale, zone), ephemeral=True, **extra
         )

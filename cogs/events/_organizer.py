@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _
 
-from bot.i18n import t
+from bot.i18n import language, t
 from bot.i18n.formatting import money
 from cogs.notifications import DiscordDeliverer
 from cogs.pictures.chart import sales_chart
@@ -38,7 +38,9 @@ class OrganizerCommands:
                 t("cancel.confirm_mismatch", interaction.locale, title=details.event.title), ephemeral=True
             )
             return
-        result = await cancel_event(event, interaction.user.id, runtime.uow, runtime.clock)
+        # Buyers did not ask for this DM, so no locale of theirs is at hand: the server's language is.
+        dm_language = language(interaction.guild_locale or "ko")
+        result = await cancel_event(event, interaction.user.id, runtime.uow, runtime.clock, dm_language)
         await interaction.followup.send(
             t(
                 "cancel.done",

@@ -10,6 +10,8 @@ from bot.i18n.formatting import local
 from cogs.shared.runtime import runtime_of
 from core.services.events import search_events
 
+MAX_CHOICE_NAME = 100
+
 
 async def event_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
     if interaction.guild_id is None:
@@ -21,6 +23,8 @@ async def event_choices(interaction: discord.Interaction, current: str) -> list[
     choices = []
     for event in events[:25]:
         draft = f" [{t('event.draft_tag', interaction.locale)}]" if event.status == "draft" else ""
-        label = f"{event.title} · {local(event.starts_at, runtime.zone)}{draft}"
-        choices.append(app_commands.Choice(name=label[:100], value=event.id))
+        # A long title is shortened, never the date or the draft tag after it.
+        after = f" · {local(event.starts_at, runtime.zone)}{draft}"
+        label = event.title[: MAX_CHOICE_NAME - len(after)] + after
+        choices.append(app_commands.Choice(name=label[:MAX_CHOICE_NAME], value=event.id))
     return choices

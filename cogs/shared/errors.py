@@ -17,11 +17,14 @@ from core.errors import DomainError
 log = logging.getLogger(__name__)
 
 
-def _shown(params: dict[str, Any]) -> dict[str, Any]:
+def _shown(params: dict[str, Any], locale: object) -> dict[str, Any]:
     shown: dict[str, Any] = {}
     for name, value in params.items():
         if isinstance(value, datetime):
             shown[name] = stamp(value, "F")
+        elif name == "fields" and isinstance(value, list | tuple):
+            # An event's fields as the member knows them from the commands, not as the code names them.
+            shown[name] = ", ".join(t(f"field.{field}", locale) for field in value)
         elif isinstance(value, list | tuple):
             shown[name] = ", ".join(str(v) for v in value)
         else:
@@ -37,10 +40,10 @@ def message_for(error: BaseException, locale: object) -> str | None:
         reason = error.params.get("reason")
         if reason is not None:
             specific = f"{error.key}.{reason}"
-            text = t(specific, locale, **_shown(error.params))
+            text = t(specific, locale, **_shown(error.params, locale))
             if text != specific:
                 return text
-        return t(error.key, locale, **_shown(error.params))
+        return t(error.key, locale, **_shown(error.params, locale))
     if isinstance(error, app_commands.MissingPermissions | app_commands.BotMissingPermissions):
         return t("error.missing_permissions", locale)
     if isinstance(error, app_commands.NoPrivateMessage):

@@ -16,6 +16,7 @@ from cogs.notifications._delivery import ticket_embed
 from cogs.pictures.qr import qr_png
 from cogs.shared.runtime import runtime_of
 from core.runtime import Runtime
+from core.services.outbox import Delivery
 from core.services.tickets import (
     CancelTicket,
     TransferTicket,
@@ -111,9 +112,9 @@ class TicketsCog(commands.GroupCog, group_name="tickets", group_description="You
             to_is_bot=to.bot,
             locale=_language(interaction.guild_locale or "ko"),
         )
-        card = await transfer_ticket(command, self.runtime.uow(), self.runtime.clock)
+        moved = await transfer_ticket(command, self.runtime.uow(), self.runtime.clock)
+        outcome = await deliver_now(interaction.client, self.runtime, moved.notice_id)
+        key = "tickets.transferred_dm_closed" if outcome is Delivery.UNREACHABLE else "tickets.transferred"
         await interaction.followup.send(
-            t("tickets.transferred", interaction.locale, ticket=card.ticket.id, member=to.mention),
-            ephemeral=True,
+            t(key, interaction.locale, ticket=moved.card.ticket.id, member=to.mention), ephemeral=True
         )
-        await deliver_now(interaction.client, self.runtime, None)

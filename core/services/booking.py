@@ -17,6 +17,7 @@ from core.errors import (
     InsufficientFunds,
     InvalidQuantity,
     LimitReached,
+    SaleClosed,
     SeatUnavailable,
     SoldOut,
 )
@@ -86,9 +87,10 @@ async def hold_seats(cmd: HoldSeats, uow: UnitOfWork, clock: Clock) -> HoldView:
     for attempt in range(BEST_AVAILABLE_ATTEMPTS):
         try:
             return await _hold_once(cmd, quantity, uow, clock)
-        except SeatUnavailable:
+        except SeatUnavailable as refused:
             # Someone took the block we picked between our look and our claim: pick again.
-            if cmd.seat_ids or attempt == BEST_AVAILABLE_ATTEMPTS - 1:
+            # A refusal with a reason came from the look itself, and looking again will not help.
+            if cmd.seat_ids or "reason" in refused.params or attempt == BEST_AVAILABLE_ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
 
@@ -198,7 +200,10 @@ async def _choose(cmd: HoldSeats, quantity: int, event: Event, uow: UnitOfWork, 
     block = best_block(section, quantity)
     if block is None:
         if any(s.status is SeatStatus.AVAILABLE for s in section):
-            raise SeatUnavailable(seats=[])
+            raise SeatUnavailable(seats=[], reason="no_block", n=quantity)
+        # "Sold out" would send the fan away while other sections still have seats.
+        if section and any(s.available for s in await uow.seats.availability(event.id, now)):
+            raise SeatUnavailable(seats=[], reason="section_full", section=section[0].section)
         raise SoldOut(event=event.title)
     return block
 
@@ -215,6 +220,9 @@ async def confirm_hold(cmd: ConfirmHold, uow: UnitOfWork, clock: Clock) -> Order
         assert event is not None
         if hold.status is HoldStatus.CONFIRMED:
             return await _existing_order(hold, event, uow)
+        if event.status is EventStatus.CANCELLED:
+            # The organizer cancelled while the fan was paying: no charge for an event that is off.
+            raise SaleClosed(event=event.title)
         if not await uow.holds.finish(hold.id, HoldStatus.CONFIRMED, now, only_if_live=True):
             # A twin request (a double click) may have confirmed it a moment ago: that is not expiry.
             again = await uow.holds.get(hold.id)
@@ -264,14 +272,34 @@ def _new_tickets(hold: Hold, event: Event, seats: Sequence[Seat]) -> list[NewTic
 
 
 @retrying
-async def release_hold(hold_id: int, user_id: int, uow: UnitOfWork, clock: Clock) -> None:
+async def open_cart(hold_id: int, user_id: int, uow: UnitOfWork, clock: Clock) -> HoldView:
+    """A fan's cart as it stands, while it can still be paid for."""
+    async with uow:
+        hold = await uow.holds.get(hold_id)
+        live = hold is not None and hold.status is HoldStatus.ACTIVE and hold.expires_at > clock.now()
+        if hold is None or hold.user_id != user_id or not live:
+            raise HoldNotFound(hold_id=hold_id)
+        event = await uow.events.get(hold.event_id)
+        assert event is not None
+        seats = await uow.seats.seats(event.id, hold.seat_ids)
+    return HoldView(hold, event, seats)
+
+
+@retrying
+async def release_hold(hold_id: int, user_id: int, uow: UnitOfWork, clock: Clock) -> HoldStatus:
+    """Lets the seats go; returns how the hold ended, so a fan releasing a cart they already
+    paid for (from a second message) hears that, not that nothing was charged."""
     async with uow:
         hold = await uow.holds.get(hold_id)
         if hold is None or hold.user_id != user_id:
             raise HoldNotFound(hold_id=hold_id)
         if await uow.holds.finish(hold_id, HoldStatus.RELEASED, clock.now(), only_if_live=False):
             await _free(hold, uow)
-        await uow.commit()
+            await uow.commit()
+            return HoldStatus.RELEASED
+        ended = await uow.holds.get(hold_id)
+    assert ended is not None
+    return ended.status
 
 
 async def _free(hold: Hold, uow: UnitOfWork) -> None:

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from core.clock import Clock
 from core.errors import EventNotEditable, EventNotFound, InvalidEvent, NotYourEvent
-from core.layout import parse_layout
+from core.layout import SectionSpec, parse_layout
 from core.models import CATEGORIES, Event, EventQuery, EventStatus, Seat, SectionAvailability
 from core.ports import NewEvent, UnitOfWork
 from core.retry import retrying
@@ -82,7 +82,22 @@ class EventPage:
         return self.query.offset // self.query.limit + 1
 
 
-def _validate(cmd: CreateEvent, now: datetime) -> None:
+def check_seating(layout: str | None, ga_capacity: int | None, ga_price: int | None) -> list[SectionSpec]:
+    """The seating an event is created with: a layout, or a general-admission capacity and price.
+
+    It needs nothing but the organizer's options, so /event create asks it before showing the form.
+    """
+    if (layout is None) == (ga_capacity is None):
+        raise InvalidEvent(reason="layout_or_capacity")
+    if ga_capacity is not None:
+        if not 1 <= ga_capacity <= MAX_GA_CAPACITY:
+            raise InvalidEvent(reason="capacity", maximum=MAX_GA_CAPACITY)
+        if ga_price is None or ga_price < 0:
+            raise InvalidEvent(reason="price")
+    return parse_layout(layout) if layout is not None else []
+
+
+def _validate(cmd: CreateEvent, now: datetime) -> list[SectionSpec]:
     if not cmd.title.strip() or len(cmd.title) > 100:
         raise InvalidEvent(reason="title")
     if cmd.starts_at <= now:
@@ -95,20 +110,13 @@ def _validate(cmd: CreateEvent, now: datetime) -> None:
         raise InvalidEvent(reason="hold_minutes")
     if cmd.category not in CATEGORIES:
         raise InvalidEvent(reason="category")
-    if (cmd.layout is None) == (cmd.ga_capacity is None):
-        raise InvalidEvent(reason="layout_or_capacity")
-    if cmd.ga_capacity is not None:
-        if not 1 <= cmd.ga_capacity <= MAX_GA_CAPACITY:
-            raise InvalidEvent(reason="capacity", maximum=MAX_GA_CAPACITY)
-        if cmd.ga_price is None or cmd.ga_price < 0:
-            raise InvalidEvent(reason="price")
+    return check_seating(cmd.layout, cmd.ga_capacity, cmd.ga_price)
 
 
 @retrying
 async def create_event(cmd: CreateEvent, uow: UnitOfWork, clock: Clock) -> Event:
     now = clock.now()
-    _validate(cmd, now)
-    sections = parse_layout(cmd.layout) if cmd.layout is not None else []
+    sections = _validate(cmd, now)
     async with uow:
         if cmd.actor_role_ids is not None:
             await require_organizer(uow, cmd.guild_id, cmd.actor_role_ids)
@@ -148,16 +156,27 @@ class Published:
 
 
 @retrying
-async def publish_event(event_id: int, organizer_id: int, uow: UnitOfWork, clock: Clock) -> Published:
+async def publish_event(
+    event_id: int,
+    organizer_id: int,
+    uow: UnitOfWork,
+    clock: Clock,
+    actor_role_ids: frozenset[int] | None = None,
+) -> Published:
+    """``actor_role_ids`` as in CreateEvent: a member who lost the organizer role publishes no more."""
     async with uow:
         event = await owned_event(uow, event_id, organizer_id)
         config = await uow.guilds.get(event.guild_id)
         channel = config.announce_channel_id if config else None
         if event.status is not EventStatus.DRAFT:
             return Published(event, channel, newly=False)
+        if actor_role_ids is not None:
+            await require_organizer(uow, event.guild_id, actor_role_ids)
         if event.starts_at <= clock.now():
             raise InvalidEvent(reason="starts_in_past")
-        await uow.events.set_status(event_id, EventStatus.PUBLISHED)
+        # Only the request that moves the draft announces it, however many clicks arrive together.
+        if not await uow.events.set_status(event_id, EventStatus.PUBLISHED, only_from=EventStatus.DRAFT):
+            return Published(replace(event, status=EventStatus.PUBLISHED), channel, newly=False)
         await uow.commit()
     return Published(replace(event, status=EventStatus.PUBLISHED), channel, newly=True)
 
@@ -183,9 +202,8 @@ async def _visible(uow: UnitOfWork, event_id: int, viewer_id: int) -> Event:
 
 
 async def owned_event(uow: UnitOfWork, event_id: int, organizer_id: int) -> Event:
-    event = await uow.events.get(event_id)
-    if event is None:
-        raise EventNotFound(event_id=event_id)
+    # Someone else's draft does not exist for this member: refusing it by title would reveal it.
+    event = await _visible(uow, event_id, organizer_id)
     if event.organizer_id != organizer_id:
         raise NotYourEvent(event=event.title)
     return event
@@ -206,10 +224,10 @@ async def edit_event(cmd: EditEvent, uow: UnitOfWork, clock: Clock) -> Event:
     async with uow:
         event = await owned_event(uow, cmd.event_id, cmd.organizer_id)
         if event.status is EventStatus.CANCELLED:
-            raise EventNotEditable(event=event.title, fields=", ".join(sorted(changes)))
+            raise EventNotEditable(event=event.title, fields=tuple(sorted(changes)), reason="cancelled")
         locked = set(changes) - ALWAYS_EDITABLE
         if locked and await uow.events.tickets_sold(event.id) > 0:
-            raise EventNotEditable(event=event.title, fields=", ".join(sorted(locked)))
+            raise EventNotEditable(event=event.title, fields=tuple(sorted(locked)))
         merged = replace(event, **changes)
         _check_edit(merged, changes, now)
         if "title" in changes:
@@ -238,7 +256,8 @@ def _check_edit(event: Event, changes: dict[str, object], now: datetime) -> None
 async def list_events(query: EventQuery, uow: UnitOfWork, clock: Clock) -> EventPage:
     if query.keyword is not None and len(query.keyword) > 100:
         raise InvalidEvent(reason="keyword")
-    if query.starts_from and query.starts_to and query.starts_to < query.starts_from:
+    # The range's end is exclusive, so an end at its start leaves nothing to find.
+    if query.starts_from and query.starts_to and query.starts_to <= query.starts_from:
         raise InvalidEvent(reason="date_range")
     async with uow:
         events, total = await uow.events.upcoming(query, clock.now())
@@ -249,5 +268,25 @@ async def list_events(query: EventQuery, uow: UnitOfWork, clock: Clock) -> Event
 async def search_events(
     guild_id: int, viewer_id: int, text: str, uow: UnitOfWork, clock: Clock, limit: int = 25
 ) -> list[Event]:
+    text = text.strip()[:100]
+    now = clock.now()
     async with uow:
-        return await uow.events.search(guild_id, viewer_id, text.strip()[:100], clock.now(), limit)
+        found = await uow.events.search(guild_id, viewer_id, text, now, limit)
+        # /events lists events by number (`#12`), so a fan may type the number instead of the title.
+        number = text.removeprefix("#")
+        if number.isascii() and number.isdigit() and len(number) <= 18:
+            event = await uow.events.get(int(number))
+            if (
+                event is not None
+                and event.guild_id == guild_id
+                and _listed(event, viewer_id, now)
+                and all(e.id != event.id for e in found)
+            ):
+                found = [event, *found][:limit]
+    return found
+
+
+def _listed(event: Event, viewer_id: int, now: datetime) -> bool:
+    if event.status is EventStatus.DRAFT:
+        return event.organizer_id == viewer_id
+    return event.status is EventStatus.PUBLISHED and event.starts_at > now

@@ -35,20 +35,21 @@ async def _mark_cancelled(event_id: int, organizer_id: int, uow: UnitOfWork) -> 
 
 
 async def cancel_event(
-    event_id: int, organizer_id: int, new_uow: Callable[[], UnitOfWork], clock: Clock
+    event_id: int, organizer_id: int, new_uow: Callable[[], UnitOfWork], clock: Clock, locale: str = "ko"
 ) -> Cancelled:
     """Stops sales at once, then refunds ticket by ticket, each in its own transaction.
 
-    If the process stops half-way, the scheduler's refund job finishes the rest: every refund is
-    keyed by its ticket, so none is paid twice."""
+    If the process stops half-way, cancelling again finishes the rest: every refund is keyed by
+    its ticket, so none is paid twice."""
     event = await _mark_cancelled(event_id, organizer_id, new_uow())
-    refunded, amount = await refund_cancelled_event(event.id, new_uow, clock)
+    refunded, amount = await refund_cancelled_event(event.id, new_uow, clock, locale=locale)
     return Cancelled(event, refunded, amount)
 
 
 async def refund_cancelled_event(
-    event_id: int, new_uow: Callable[[], UnitOfWork], clock: Clock, batch: int = 200
+    event_id: int, new_uow: Callable[[], UnitOfWork], clock: Clock, batch: int = 200, locale: str = "ko"
 ) -> tuple[int, int]:
+    """Refunds what is left of a cancelled event; ``locale`` is the language of the refund DMs."""
     refunded = amount = 0
     while True:
         async with new_uow() as uow:
@@ -56,10 +57,11 @@ async def refund_cancelled_event(
             holds = await uow.holds.live_for_event(event_id)
         for hold_id in holds:
             await _release_hold(hold_id, new_uow(), clock)
-        if not tickets:
+        # A cart paid for just before its release turns into tickets that the next round refunds.
+        if not tickets and not holds:
             return refunded, amount
         for ticket in tickets:
-            amount += await _refund_ticket(ticket.id, new_uow(), clock)
+            amount += await _refund_ticket(ticket.id, new_uow(), clock, locale)
             refunded += 1
 
 
@@ -80,7 +82,7 @@ async def _release_hold(hold_id: int, uow: UnitOfWork, clock: Clock) -> None:
 
 
 @retrying
-async def _refund_ticket(ticket_id: int, uow: UnitOfWork, clock: Clock) -> int:
+async def _refund_ticket(ticket_id: int, uow: UnitOfWork, clock: Clock, locale: str) -> int:
     now = clock.now()
     async with uow:
         ticket = await uow.tickets.get(ticket_id)
@@ -90,6 +92,11 @@ async def _refund_ticket(ticket_id: int, uow: UnitOfWork, clock: Clock) -> int:
         assert event is not None
         if not await uow.tickets.cancel(ticket.id, now):
             return 0
+        # The seat goes back with its ticket, so the event's seat counts agree with its tickets.
+        if ticket.seat_id is not None:
+            await uow.seats.release_sold(ticket.seat_id)
+        else:
+            await uow.general_admission.release(event.id, 1)
         await uow.fans.returned(event.id, ticket.holder_id, 1)
         if ticket.price > 0:
             refund = Transfer(
@@ -108,6 +115,7 @@ async def _refund_ticket(ticket_id: int, uow: UnitOfWork, clock: Clock) -> int:
             "user_id": ticket.holder_id,
             "event_id": event.id,
             "amount": ticket.price,
+            "locale": locale,
         }
         await uow.outbox.add("event_cancelled", payload, now)
         await uow.commit()

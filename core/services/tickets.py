@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 
 from core.clock import Clock
-from core.errors import DuplicateKey, InvalidTransfer, LimitReached, RefundClosed, TicketNotFound
+from core.errors import DuplicateKey, InvalidTransfer, RefundClosed, TicketNotFound
 from core.ledger import Account, Transfer
 from core.models import Event, Phase, Ticket, TicketStatus
 from core.ports import UnitOfWork
@@ -103,7 +103,8 @@ async def transfer_ticket(cmd: TransferTicket, uow: UnitOfWork, clock: Clock) ->
         if event.phase(now) in (Phase.ENDED, Phase.CANCELLED):
             raise InvalidTransfer(reason="closed")
         if not await uow.fans.receive(event.id, cmd.to_user, 1, event.per_user_limit, now):
-            raise LimitReached(limit=event.per_user_limit, bought=event.per_user_limit)
+            # The giver is told about the receiver's limit, not their own.
+            raise InvalidTransfer(reason="receiver_limit", limit=event.per_user_limit, receiver=cmd.to_user)
         if not await uow.tickets.transfer(ticket.id, cmd.from_user, cmd.to_user, secrets.token_hex(8)):
             raise TicketNotFound(ticket_id=cmd.ticket_id)
         await uow.fans.returned(event.id, cmd.from_user, 1)

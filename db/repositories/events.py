@@ -32,8 +32,12 @@ class EventRepo(Repo):
         row = (await self.conn.execute(select(events).where(events.c.id == event_id))).first()
         return event_of(row) if row is not None else None
 
-    async def set_status(self, event_id: int, status: str) -> None:
-        await self.conn.execute(update(events).where(events.c.id == event_id).values(status=status))
+    async def set_status(self, event_id: int, status: str, *, only_from: str | None = None) -> bool:
+        query = update(events).where(events.c.id == event_id)
+        if only_from is not None:
+            query = query.where(events.c.status == only_from)
+        result = await self.conn.execute(query.values(status=status))
+        return result.rowcount == 1
 
     async def update(self, event_id: int, changes: dict[str, Any]) -> None:
         await self.conn.execute(update(events).where(events.c.id == event_id).values(**changes))

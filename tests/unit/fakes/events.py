@@ -22,8 +22,12 @@ class FakeEvents(Repo):
     async def get(self, event_id: int) -> Event | None:
         return self.db.events.get(event_id)
 
-    async def set_status(self, event_id: int, status: str) -> None:
+    async def set_status(self, event_id: int, status: str, *, only_from: str | None = None) -> bool:
+        event = self.db.events.get(event_id)
+        if event is None or (only_from is not None and event.status != only_from):
+            return False
         await self.update(event_id, {"status": EventStatus(status)})
+        return True
 
     async def update(self, event_id: int, changes: dict[str, Any]) -> None:
         if event_id in self.db.events:
