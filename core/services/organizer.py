@@ -9,12 +9,11 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from core.clock import Clock
-from core.errors import DuplicateKey
-from core.ledger import Account, Transfer
 from core.models import Attendee, Event, EventStatus, HoldStatus, SectionAvailability, TicketStatus
 from core.ports import UnitOfWork
 from core.retry import retrying
 from core.services.events import owned_event
+from core.services.tickets import give_back
 
 
 @dataclass(frozen=True)
@@ -93,23 +92,8 @@ async def _refund_ticket(ticket_id: int, uow: UnitOfWork, clock: Clock, locale: 
         if not await uow.tickets.cancel(ticket.id, now):
             return 0
         # The seat goes back with its ticket, so the event's seat counts agree with its tickets.
-        if ticket.seat_id is not None:
-            await uow.seats.release_sold(ticket.seat_id)
-        else:
-            await uow.general_admission.release(event.id, 1)
-        await uow.fans.returned(event.id, ticket.holder_id, 1)
-        if ticket.price > 0:
-            refund = Transfer(
-                txn_key=f"refund:ticket:{ticket.id}",
-                source=Account.payable(event.organizer_id),
-                target=Account.wallet(ticket.holder_id),
-                amount=ticket.price,
-                memo=f"event_cancelled:{event.id}",
-            )
-            try:
-                await uow.ledger.post(refund, now)
-            except DuplicateKey:
-                return 0
+        if not await give_back(uow, ticket, event, now, memo=f"event_cancelled:{event.id}"):
+            return 0
         payload = {
             "ticket_id": ticket.id,
             "user_id": ticket.holder_id,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from core.clock import Clock
 from core.errors import DuplicateKey, InvalidTransfer, RefundClosed, TicketNotFound
@@ -26,6 +27,30 @@ async def list_tickets(user_id: int, uow: UnitOfWork, event_id: int | None = Non
         return await uow.tickets.for_holder(user_id, event_id)
 
 
+async def give_back(uow: UnitOfWork, ticket: Ticket, event: Event, now: datetime, *, memo: str) -> bool:
+    """Inside an open unit of work, after the ticket was cancelled: frees its seat or place, lowers
+    the holder's count and refunds the price. False when that refund was already paid."""
+    if ticket.seat_id is not None:
+        await uow.seats.release_sold(ticket.seat_id)
+    else:
+        await uow.general_admission.release(event.id, 1)
+    await uow.fans.returned(event.id, ticket.holder_id, 1)
+    if ticket.price <= 0:
+        return True
+    refund = Transfer(
+        txn_key=f"refund:ticket:{ticket.id}",
+        source=Account.payable(event.organizer_id),
+        target=Account.wallet(ticket.holder_id),
+        amount=ticket.price,
+        memo=memo,
+    )
+    try:
+        await uow.ledger.post(refund, now)
+    except DuplicateKey:
+        return False
+    return True
+
+
 @retrying
 async def cancel_ticket(cmd: CancelTicket, uow: UnitOfWork, clock: Clock) -> int:
     """Cancels one ticket, frees its seat and refunds its price to the wallet. Returns the refund."""
@@ -40,23 +65,8 @@ async def cancel_ticket(cmd: CancelTicket, uow: UnitOfWork, clock: Clock) -> int
             raise RefundClosed(deadline=event.refund_deadline())
         if not await uow.tickets.cancel(ticket.id, now):
             raise TicketNotFound(ticket_id=cmd.ticket_id)
-        if ticket.seat_id is not None:
-            await uow.seats.release_sold(ticket.seat_id)
-        else:
-            await uow.general_admission.release(event.id, 1)
-        await uow.fans.returned(event.id, cmd.user_id, 1)
-        if ticket.price > 0:
-            refund = Transfer(
-                txn_key=f"refund:ticket:{ticket.id}",
-                source=Account.payable(event.organizer_id),
-                target=Account.wallet(cmd.user_id),
-                amount=ticket.price,
-                memo=f"refund:event:{event.id}",
-            )
-            try:
-                await uow.ledger.post(refund, now)
-            except DuplicateKey:
-                return ticket.price
+        if not await give_back(uow, ticket, event, now, memo=f"refund:event:{event.id}"):
+            return ticket.price
         payload = {"ticket_id": ticket.id, "user_id": cmd.user_id, "locale": cmd.locale}
         await uow.outbox.add("ticket_cancelled", payload, now)
         await uow.commit()
