@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from bot.app import App
 from bot.settings import Settings
+from core.errors import Misconfigured
 
 log = logging.getLogger("picket")
 
@@ -29,6 +30,11 @@ def _parser() -> argparse.ArgumentParser:
         "run",
         help="migrate, then connect to Discord with DISCORD_TOKEN (or to DISCORD_API_BASE when set); "
         "without a token, start the sandbox",
+    )
+    sub.add_parser(
+        "sync",
+        help="send the slash commands to Discord now, even if they look unchanged (start-up sends them only "
+        "when they change)",
     )
     sub.add_parser(
         "sandbox",
@@ -53,17 +59,41 @@ async def _run(settings: Settings) -> int:
         return await _sandbox(settings)
     from bot.client import PicketBot
 
+    app = await _discord_app(settings)
+    bot = PicketBot(app.runtime())
+    try:
+        await bot.start(settings.discord_token.get_secret_value())
+    finally:
+        await app.close()
+    return 0
+
+
+async def _discord_app(settings: Settings) -> App:
+    """The app for talking to Discord (or to the Discord-compatible server the settings name)."""
     if settings.discord_api_base and settings.discord_gateway_url:
         from bot.devserver import point_discord_py_at
 
         point_discord_py_at(settings.discord_api_base, settings.discord_gateway_url)
     app = App.build(settings)
     await app.migrate()
-    bot = PicketBot(app.runtime())
+    return app
+
+
+async def _sync(settings: Settings) -> int:
+    if settings.discord_token is None:
+        print("Set DISCORD_TOKEN to sync commands with Discord.", file=sys.stderr)
+        return 2
+    from bot.client import PicketBot
+
+    app = await _discord_app(settings)
+    # Logging in runs the set-up hook, which syncs; no gateway connection is needed for that.
+    bot = PicketBot(app.runtime(), run_scheduler=False, force_sync=True)
     try:
-        await bot.start(settings.discord_token.get_secret_value())
+        await bot.login(settings.discord_token.get_secret_value())
     finally:
+        await bot.close()
         await app.close()
+    print("Slash commands sent to Discord.")
     return 0
 
 
@@ -82,12 +112,18 @@ def main(argv: list[str] | None = None) -> int:
         for error in exc.errors():
             print(f"Setting problem: {error['msg']}", file=sys.stderr)
         return 2
-    if args.command == "migrate":
-        asyncio.run(_migrate(settings))
-        return 0
-    if args.command == "sandbox":
-        return asyncio.run(_sandbox(settings))
-    return asyncio.run(_run(settings))
+    try:
+        if args.command == "migrate":
+            asyncio.run(_migrate(settings))
+            return 0
+        if args.command == "sandbox":
+            return asyncio.run(_sandbox(settings))
+        if args.command == "sync":
+            return asyncio.run(_sync(settings))
+        return asyncio.run(_run(settings))
+    except Misconfigured as problem:
+        print(f"Setting problem: {problem}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

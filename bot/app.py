@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.keys import ticket_codes
 from bot.settings import Settings
 from core.clock import Clock, SystemClock
+from core.payments import PaymentProvider, payments_for
 from core.runtime import Runtime
 from core.ticket_codes import TicketCodes
 from db.engine import make_engine
@@ -22,16 +23,21 @@ class App:
     engine: AsyncEngine
     clock: Clock
     codes: TicketCodes
+    payments: PaymentProvider | None
 
     @classmethod
     def build(cls, settings: Settings, clock: Clock | None = None) -> App:
+        """Raises Misconfigured (one line saying what to change) for settings that must not run together."""
+        payments = payments_for(
+            real_discord=settings.real_discord, sandbox_payments=settings.sandbox_payments
+        )
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(
             settings.effective_database_url,
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
         )
-        return cls(settings, engine, clock or SystemClock(), ticket_codes(settings))
+        return cls(settings, engine, clock or SystemClock(), ticket_codes(settings), payments)
 
     def runtime(self) -> Runtime:
         return Runtime(
@@ -41,7 +47,7 @@ class App:
             codes=self.codes,
             hold_minutes=self.settings.hold_minutes,
             max_tickets_per_fan=self.settings.max_tickets_per_fan,
-            sandbox_payments=self.settings.sandbox_payments,
+            payments=self.payments,
         )
 
     def uow(self) -> SqlUnitOfWork:

@@ -1,7 +1,9 @@
-"""The Discord client: an AutoShardedBot that loads Picket's cogs and syncs its commands."""
+"""The Discord client: an AutoShardedBot that loads Picket's cogs and syncs its commands when they change."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from typing import Any
 
@@ -14,6 +16,7 @@ from bot.i18n.translator import PicketTranslator
 from cogs.notifications import DiscordDeliverer
 from cogs.shared.errors import report
 from core.runtime import Runtime
+from core.services.commands import commands_changed, commands_synced
 from scheduler.runner import build_scheduler
 
 log = logging.getLogger(__name__)
@@ -25,31 +28,55 @@ class PicketTree(app_commands.CommandTree["PicketBot"]):
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         await report(interaction, error)
 
+    async def digest(self) -> str:
+        """A fingerprint of exactly what ``sync`` would send, translations included."""
+        translator = self.translator
+        payloads = [
+            await command.get_translated_payload(self, translator) if translator else command.to_dict(self)
+            for command in self.get_commands()
+        ]
+        blob = json.dumps(payloads, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
 
 class PicketBot(commands.AutoShardedBot):
-    def __init__(self, runtime: Runtime, *, run_scheduler: bool = True, **options: Any) -> None:
-        intents = discord.Intents.default()
-        intents.members = True
+    def __init__(
+        self, runtime: Runtime, *, run_scheduler: bool = True, force_sync: bool = False, **options: Any
+    ) -> None:
+        # The default intents: Picket needs no privileged one. Member names come with each interaction.
+        options.setdefault("intents", discord.Intents.default())
+        # Text that members wrote (titles, venues, names) must never ping anyone: mentions are opt-in.
+        options.setdefault("allowed_mentions", discord.AllowedMentions.none())
         super().__init__(
-            command_prefix=commands.when_mentioned,
-            intents=intents,
-            tree_cls=PicketTree,
-            help_command=None,
-            **options,
+            command_prefix=commands.when_mentioned, tree_cls=PicketTree, help_command=None, **options
         )
         self.runtime = runtime
         self.scheduler: AsyncIOScheduler | None = None
         self._run_scheduler = run_scheduler
+        self._force_sync = force_sync
 
     async def setup_hook(self) -> None:
         await self.tree.set_translator(PicketTranslator())
         for extension in COGS:
             await self.load_extension(extension)
-        synced = await self.tree.sync()
-        log.info("synced %d application commands", len(synced))
+        await self.sync_commands(force=self._force_sync)
         if self._run_scheduler:
             self.scheduler = build_scheduler(self.runtime, DiscordDeliverer(self, self.runtime))
             self.scheduler.start()
+
+    async def sync_commands(self, *, force: bool = False) -> bool:
+        """Sends the command set to Discord when it differs from the last one sent; True if it did."""
+        assert self.application_id is not None
+        tree = self.tree
+        assert isinstance(tree, PicketTree)
+        digest = await tree.digest()
+        if not force and not await commands_changed(self.application_id, digest, self.runtime.uow()):
+            log.info("application commands unchanged; not syncing")
+            return False
+        synced = await tree.sync()
+        await commands_synced(self.application_id, digest, self.runtime.uow())
+        log.info("synced %d application commands", len(synced))
+        return True
 
     async def close(self) -> None:
         if self.scheduler is not None and self.scheduler.running:

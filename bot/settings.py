@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_TOKENS = {"changeme", "change-me", "your-token-here", "token", "xxx"}
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 class Settings(BaseSettings):
@@ -22,7 +24,11 @@ class Settings(BaseSettings):
     timezone: str = Field("Asia/Seoul", description="Time zone organizers type event times in.")
     hold_minutes: int = Field(10, ge=1, le=30, description="How long picked seats stay held.")
     max_tickets_per_fan: int = Field(4, ge=1, le=10, description="Default per-fan ticket limit.")
-    sandbox_payments: bool = Field(True, description="Allow wallet top-ups from the sandbox provider.")
+    sandbox_payments: bool | None = Field(
+        None,
+        description="Wallet top-ups from the sandbox provider (no real money): on in the offline sandbox "
+        "and against a local Discord-compatible server, never with a real DISCORD_TOKEN.",
+    )
     ticket_signing_key: SecretStr | None = Field(
         None, description="Base64 Ed25519 private key for ticket codes; default: a key file in DATA_DIR."
     )
@@ -30,7 +36,12 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(30, ge=0, le=100)
 
     @field_validator(
-        "discord_token", "ticket_signing_key", "discord_api_base", "discord_gateway_url", mode="before"
+        "discord_token",
+        "ticket_signing_key",
+        "discord_api_base",
+        "discord_gateway_url",
+        "sandbox_payments",
+        mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
@@ -57,6 +68,15 @@ class Settings(BaseSettings):
                 "portal, or remove it to run the offline sandbox."
             )
         return self
+
+    @property
+    def real_discord(self) -> bool:
+        """Connected to Discord itself: a token, and no local Discord-compatible server in its place."""
+        if self.discord_token is None:
+            return False
+        if not self.discord_api_base:
+            return True
+        return urlsplit(self.discord_api_base).hostname not in LOOPBACK_HOSTS
 
     @property
     def effective_database_url(self) -> str:

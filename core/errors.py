@@ -105,6 +105,16 @@ class NotYourEvent(NotAllowed):
     key = "error.not_your_event"
 
 
+class TopUpUnavailable(DomainError):
+    """No payment provider takes money here (real Discord without a real provider)."""
+
+    key = "error.topup_unavailable"
+
+
+class PaymentDeclined(DomainError):
+    key = "error.payment_declined"
+
+
 class GuildNotConfigured(DomainError):
     key = "error.guild_not_configured"
 
@@ -113,6 +123,10 @@ class Busy(DomainError):
     """The database kept refusing the transaction (deadlock, failover); the user should try again."""
 
     key = "error.busy"
+
+
+class Misconfigured(Exception):
+    """Settings that must not run together; the process refuses to start and says why in one line."""
 
 
 class Retryable(Exception):

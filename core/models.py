@@ -66,6 +66,9 @@ class Event:
     refund_cutoff_hours: int
     created_at: datetime
     use_queue: bool = False
+    cancelled_at: datetime | None = None
+    # Set when every ticket of a cancelled event has been refunded; until then a job keeps at it.
+    refunds_done_at: datetime | None = None
 
     @property
     def is_general_admission(self) -> bool:
@@ -102,6 +105,8 @@ class GuildConfig:
     guild_id: int
     organizer_role_id: int
     announce_channel_id: int | None
+    # The server's language, for messages nobody asked for in an interaction (refund DMs).
+    locale: str = "en"
 
 
 @dataclass(frozen=True)
@@ -167,16 +172,22 @@ class Ticket:
     status: TicketStatus
     secret: str
     version: int
+    # Who paid: refunds go back to this wallet whoever holds the ticket now.
+    buyer_id: int
+    # The holder's display name when they bought or received it, for the organizer's attendee list.
+    holder_name: str
 
 
 @dataclass(frozen=True)
 class FanStanding:
-    """What one fan has of one event: the open cart, if any, and tickets bought."""
+    """What one fan has of one event: the open cart, if any, tickets bought (the per-fan limit counts
+    these; giving a ticket away does not give the count back) and tickets in hand."""
 
     hold_id: int | None
     held: int
     hold_expires_at: datetime | None
     bought: int
+    holding: int
 
     def has_open_cart(self, now: datetime) -> bool:
         return self.hold_id is not None and self.hold_expires_at is not None and self.hold_expires_at > now
@@ -237,6 +248,7 @@ class Attendee:
     ticket_id: int
     order_id: int
     holder_id: int
+    holder_name: str
     seat_label: str | None
     price: int
     status: TicketStatus

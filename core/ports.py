@@ -86,6 +86,9 @@ class EventRepository(Protocol):
         ...
 
     async def tickets_sold(self, event_id: int) -> int: ...
+    async def awaiting_refunds(self, limit: int) -> list[int]:
+        """Cancelled events whose refunds are not finished yet, oldest cancellation first."""
+        ...
 
 
 class GuildRepository(Protocol):
@@ -137,12 +140,27 @@ class FanRepository(Protocol):
         limit: int,
         now: datetime,
         expires_at: datetime,
-    ) -> bool: ...
+    ) -> bool:
+        """Opens the fan's one cart of this event, unless another is live or ``quantity`` more would
+        take their purchases or their tickets in hand past ``limit``."""
+        ...
+
     async def standing(self, event_id: int, user_id: int) -> FanStanding: ...
-    async def close_cart(self, event_id: int, user_id: int, hold_id: int, bought: int) -> None: ...
-    async def returned(self, event_id: int, user_id: int, quantity: int) -> None: ...
+    async def close_cart(self, event_id: int, user_id: int, hold_id: int, bought: int) -> None:
+        """Ends the fan's cart; ``bought`` tickets count as bought and as in hand."""
+        ...
+
+    async def returned(self, event_id: int, user_id: int, quantity: int) -> None:
+        """Tickets this fan bought were cancelled: they may buy that many again."""
+        ...
+
+    async def let_go(self, event_id: int, user_id: int, quantity: int) -> None:
+        """Tickets left this fan's hands (cancelled or given away)."""
+        ...
+
     async def receive(self, event_id: int, user_id: int, quantity: int, limit: int, now: datetime) -> bool:
-        """Counts tickets handed to a fan (a transfer) against their limit; False when over it."""
+        """Tickets handed to a fan (a transfer) count in hand: with a live cart, up to the limit; False
+        when over it."""
         ...
 
 
@@ -154,13 +172,24 @@ class OrderRepository(Protocol):
 
 class TicketRepository(Protocol):
     async def add_many(
-        self, order_id: int, event_id: int, holder_id: int, tickets: Sequence[NewTicket], now: datetime
-    ) -> list[Ticket]: ...
+        self,
+        order_id: int,
+        event_id: int,
+        holder_id: int,
+        holder_name: str,
+        tickets: Sequence[NewTicket],
+        now: datetime,
+    ) -> list[Ticket]:
+        """Issues tickets bought by ``holder_id``, who is their first holder too."""
+        ...
+
     async def for_order(self, order_id: int) -> list[Ticket]: ...
     async def get(self, ticket_id: int) -> Ticket | None: ...
     async def for_holder(self, holder_id: int, event_id: int | None = None) -> list[Ticket]: ...
     async def cancel(self, ticket_id: int, now: datetime) -> bool: ...
-    async def transfer(self, ticket_id: int, from_holder: int, to_holder: int, secret: str) -> bool:
+    async def transfer(
+        self, ticket_id: int, from_holder: int, to_holder: int, to_name: str, secret: str
+    ) -> bool:
         """Moves a live ticket to a new holder with a new secret, so the old code stops working."""
         ...
 
@@ -177,6 +206,13 @@ class LedgerRepository(Protocol):
 
     async def entries(self, account: Account, limit: int) -> list[LedgerEntry]: ...
     async def totals(self) -> LedgerTotals: ...
+
+
+class AppStateRepository(Protocol):
+    """Small named values Picket keeps for itself (the hash of the last synced command set)."""
+
+    async def get(self, name: str) -> str | None: ...
+    async def put(self, name: str, value: str) -> None: ...
 
 
 class Outbox(Protocol):
@@ -209,6 +245,7 @@ class UnitOfWork(Protocol):
     tickets: TicketRepository
     ledger: LedgerRepository
     outbox: Outbox
+    app_state: AppStateRepository
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

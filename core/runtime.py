@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from core.clock import Clock
+from core.payments import PaymentProvider
 from core.ports import UnitOfWork
 from core.ticket_codes import TicketCodes
 
@@ -19,7 +20,8 @@ class Runtime:
     codes: TicketCodes
     hold_minutes: int = 10
     max_tickets_per_fan: int = 4
-    sandbox_payments: bool = True
+    # None: no way to add money to a wallet here (real Discord without a real provider).
+    payments: PaymentProvider | None = None
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work: one per interaction or job item, never shared between tasks."""

@@ -53,7 +53,10 @@ events = Table(
     Column("refund_cutoff_hours", Integer, nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("use_queue", Boolean, nullable=False, server_default=sa_false()),
+    Column("cancelled_at", DateTime, nullable=True),
+    Column("refunds_done_at", DateTime, nullable=True),
     Index("ix_events_guild_starts", "guild_id", "starts_at"),
+    Index("ix_events_status_refunds", "status", "refunds_done_at"),
 )
 
 guilds = Table(
@@ -62,6 +65,7 @@ guilds = Table(
     Column("guild_id", BigInteger, primary_key=True, autoincrement=False),
     Column("organizer_role_id", BigInteger, nullable=False),
     Column("announce_channel_id", BigInteger, nullable=True),
+    Column("locale", String(8), nullable=False, server_default="en"),
 )
 
 sections = Table(
@@ -126,6 +130,7 @@ fan_events = Table(
     Column("held", Integer, nullable=False),
     Column("hold_expires_at", DateTime, nullable=True),
     Column("bought", Integer, nullable=False),
+    Column("holding", Integer, nullable=False, server_default="0"),
 )
 
 orders = Table(
@@ -159,6 +164,8 @@ tickets = Table(
     Column("version", Integer, nullable=False),
     Column("created_at", DateTime, nullable=False),
     Column("cancelled_at", DateTime, nullable=True),
+    Column("buyer_id", BigInteger, nullable=False, server_default="0"),
+    Column("holder_name", String(100), nullable=False, server_default=""),
     Index("ix_tickets_holder", "holder_id", "event_id"),
     Index("ix_tickets_order", "order_id"),
 )
@@ -198,4 +205,11 @@ outbox = Table(
     Column("sent_at", DateTime, nullable=True),
     Column("last_error", String(200), nullable=True),
     Index("ix_outbox_status_claimed", "status", "claimed_until"),
+)
+
+app_state = Table(
+    "app_state",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("value", String(400), nullable=False),
 )

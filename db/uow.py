@@ -12,7 +12,7 @@ from core.errors import Retryable
 from db.errors import is_retryable
 from db.repositories.booking import FanRepo, GeneralAdmissionRepo, HoldRepo, SeatRepo
 from db.repositories.events import EventRepo
-from db.repositories.guilds import GuildRepo
+from db.repositories.guilds import AppStateRepo, GuildRepo
 from db.repositories.ledger import LedgerRepo
 from db.repositories.orders import OrderRepo, OutboxRepo, TicketRepo
 
@@ -50,6 +50,7 @@ class SqlUnitOfWork:
         self.tickets = TicketRepo(conn)
         self.ledger = LedgerRepo(conn)
         self.outbox = OutboxRepo(conn)
+        self.app_state = AppStateRepo(conn)
         return self
 
     @property

@@ -6,6 +6,7 @@ import logging
 
 from core.runtime import Runtime
 from core.services.booking import expire_due_holds
+from core.services.organizer import refund_cancelled_events
 from core.services.outbox import Deliverer, deliver_notices
 
 log = logging.getLogger(__name__)
@@ -21,3 +22,15 @@ async def expire_holds(runtime: Runtime) -> int:
 async def send_notices(runtime: Runtime, deliverer: Deliverer) -> int:
     outcomes = await deliver_notices(runtime.uow, deliverer, runtime.clock)
     return len(outcomes)
+
+
+async def refund_cancellations(runtime: Runtime) -> int:
+    """Drives every cancelled event's refunds to the end, a batch per event per run."""
+    refunded = 0
+    for progress in await refund_cancelled_events(runtime.uow, runtime.clock):
+        refunded += progress.refunded
+        if progress.refunded or progress.done:
+            log.info(
+                "event %s: refunded %d tickets, %d left", progress.event_id, progress.refunded, progress.left
+            )
+    return refunded

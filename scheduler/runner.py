@@ -10,7 +10,12 @@ from scheduler import jobs
 
 
 def build_scheduler(
-    runtime: Runtime, deliverer: Deliverer, *, hold_sweep_seconds: float = 5, outbox_seconds: float = 2
+    runtime: Runtime,
+    deliverer: Deliverer,
+    *,
+    hold_sweep_seconds: float = 5,
+    outbox_seconds: float = 2,
+    refund_seconds: float = 10,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
@@ -20,5 +25,12 @@ def build_scheduler(
     )
     scheduler.add_job(
         jobs.send_notices, "interval", seconds=outbox_seconds, args=[runtime, deliverer], id="send_notices"
+    )
+    scheduler.add_job(
+        jobs.refund_cancellations,
+        "interval",
+        seconds=refund_seconds,
+        args=[runtime],
+        id="refund_cancellations",
     )
     return scheduler

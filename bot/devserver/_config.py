@@ -43,9 +43,8 @@ class RouteLimit:
 
 
 def default_openapi_path() -> Path:
-    # The repository sits beside `shared/`, which carries Discord's OpenAPI description.
-    repo_root = Path(__file__).resolve().parents[2]
-    return repo_root.parent / "shared" / "discord-api" / "openapi.json"
+    # Vendored with the package so validation never depends on what sits beside a checkout.
+    return Path(__file__).resolve().parent / "discord_api" / "openapi.json"
 
 
 @dataclass
@@ -63,7 +62,10 @@ class DevServerConfig:
     # parallel; interaction and webhook routes are outside the global limit, as on Discord.
     default_route_limit: RouteLimit = field(default_factory=lambda: RouteLimit(50, 1.0))
     webhook_limit: RouteLimit = field(default_factory=lambda: RouteLimit(50, 1.0))
-    openapi_path: Path | None = field(default_factory=default_openapi_path)
+    openapi_path: Path = field(default_factory=default_openapi_path)
+    # Privileged gateway intents enabled for the application in the developer portal, as an intents
+    # bitfield (e.g. `discord.Intents(members=True).value`); none by default, as for a new bot.
+    privileged_intents: int = 0
     clock: Clock = field(default_factory=SystemClock)
     bot_name: str = "Picket"
     host: str = "127.0.0.1"

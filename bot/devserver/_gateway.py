@@ -1,4 +1,8 @@
-"""Discord's gateway: HELLO, IDENTIFY/READY, heartbeats, RESUME, member chunks and events routed to shards."""
+"""Discord's gateway: HELLO, IDENTIFY/READY, heartbeats, RESUME, member chunks and events routed to shards.
+
+As on Discord, privileged intents must be enabled for the application, and a session only gets what its
+intents cover.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from aiohttp import WSMsgType, web
 
 from ._errors import BotNotConnected
 from ._ids import shard_of
+from ._intents import GUILD_MEMBERS, GUILD_PRESENCES, application_flags, disallowed
 from ._model import JSON
 from ._payloads import guild_payload, member_payload, user_payload
 from ._state import World
@@ -27,8 +32,13 @@ DISPATCH, HEARTBEAT, IDENTIFY, PRESENCE, VOICE_STATE = 0, 1, 2, 3, 4
 RESUME, RECONNECT, REQUEST_MEMBERS, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 6, 7, 8, 9, 10, 11
 CLOSE_UNKNOWN_OPCODE, CLOSE_DECODE_ERROR, CLOSE_NOT_AUTHENTICATED = 4001, 4002, 4003
 CLOSE_AUTHENTICATION_FAILED, CLOSE_ALREADY_AUTHENTICATED, CLOSE_INVALID_SHARD = 4004, 4005, 4010
-# Presence, guild members and message content intents are granted, as if enabled in the developer portal.
-APPLICATION_FLAGS = (1 << 13) | (1 << 15) | (1 << 19)
+CLOSE_DISALLOWED_INTENTS = 4014
+# Events Discord sends only to sessions that identified with the intent.
+EVENT_INTENTS = {
+    "GUILD_MEMBER_ADD": GUILD_MEMBERS,
+    "GUILD_MEMBER_UPDATE": GUILD_MEMBERS,
+    "GUILD_MEMBER_REMOVE": GUILD_MEMBERS,
+}
 BACKLOG = 1000
 
 
@@ -112,11 +122,26 @@ class GatewayHub:
         return None
 
     def _dispatch(self, session: GatewaySession, event: str, data: JSON) -> None:
+        visible = self._as_seen_by(session, event, data)
+        if visible is None:
+            return
         session.seq += 1
-        frame = {"op": DISPATCH, "t": event, "s": session.seq, "d": data}
+        frame = {"op": DISPATCH, "t": event, "s": session.seq, "d": visible}
         session.backlog.append(frame)
         if session.connection is not None:
             session.connection.send(frame)
+
+    def _as_seen_by(self, session: GatewaySession, event: str, data: JSON) -> JSON | None:
+        """The event as Discord sends it to a session with these intents; None when it is not sent."""
+        needed = EVENT_INTENTS.get(event, 0)
+        if session.intents & needed != needed:
+            return None
+        if event == "GUILD_CREATE" and not session.intents & GUILD_PRESENCES:
+            # Discord then lists only the bot and members in voice channels (none are, here); a bot that
+            # needs the others must chunk, which takes the GUILD_MEMBERS intent.
+            bot_id = str(self.world.bot_user.id)
+            return {**data, "members": [m for m in data["members"] if m["user"]["id"] == bot_id]}
+        return data
 
     # --- the websocket ------------------------------------------------------------------------------
 
@@ -183,11 +208,19 @@ class GatewayHub:
         if not 0 <= shard_id < shard_count:
             await connection.socket.close(code=CLOSE_INVALID_SHARD, message=b"Invalid shard.")
             return None
+        intents = int(data.get("intents", 0))
+        refused = disallowed(intents, self.world.config.privileged_intents)
+        if refused:
+            self.world.record_violation(
+                "disallowed-intents",
+                f"IDENTIFY asked for {', '.join(refused)}, not enabled for the application in the "
+                "developer portal (DevServerConfig.privileged_intents here)",
+                "gateway IDENTIFY",
+            )
+            await connection.socket.close(code=CLOSE_DISALLOWED_INTENTS, message=b"Disallowed intent(s).")
+            return None
         session = GatewaySession(
-            id=secrets.token_hex(16),
-            shard_id=shard_id,
-            shard_count=shard_count,
-            intents=int(data.get("intents", 0)),
+            id=secrets.token_hex(16), shard_id=shard_id, shard_count=shard_count, intents=intents
         )
         for stale in [
             s for s in self.sessions.values() if (s.shard_id, s.shard_count) == (shard_id, shard_count)
@@ -215,7 +248,10 @@ class GatewayHub:
             "session_id": session.id,
             "resume_gateway_url": self._gateway_url(),
             "shard": [session.shard_id, session.shard_count],
-            "application": {"id": str(self.world.application_id), "flags": APPLICATION_FLAGS},
+            "application": {
+                "id": str(self.world.application_id),
+                "flags": application_flags(self.world.config.privileged_intents),
+            },
             "private_channels": [],
             "relationships": [],
             "presences": [],
@@ -244,6 +280,15 @@ class GatewayHub:
     def _send_member_chunk(self, session: GatewaySession, data: JSON) -> None:
         guild = self.world.guilds.get(int(data.get("guild_id", 0)))
         if guild is None:
+            return
+        if not data.get("user_ids") and not data.get("query") and not session.intents & GUILD_MEMBERS:
+            # Discord does not answer a request for the whole list without the intent: the bot would
+            # wait for chunks that never come.
+            self.world.record_violation(
+                "members-intent-required",
+                "REQUEST_GUILD_MEMBERS for the whole member list without the GUILD_MEMBERS intent",
+                "gateway REQUEST_GUILD_MEMBERS",
+            )
             return
         members = list(guild.members.values())
         not_found: list[str] = []

@@ -28,7 +28,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class RestGuard:
-    def __init__(self, world: World, validator: OpenApiValidator | None) -> None:
+    def __init__(self, world: World, validator: OpenApiValidator) -> None:
         self.world = world
         self.validator = validator
         self.limiter = RateLimiter(world.clock, world.config.global_limit)
@@ -128,7 +128,7 @@ class RestGuard:
 
     def _validate(self, request: web.Request) -> None:
         body = request[BODY]
-        if self.validator is None or request.method not in BODY_METHODS:
+        if request.method not in BODY_METHODS:
             return
         kind = "multipart" if request.content_type == "multipart/form-data" else "json"
         path = request.path[len(API_PREFIX) :]

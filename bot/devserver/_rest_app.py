@@ -10,6 +10,7 @@ from aiohttp import web
 from ._command_rules import command_issues, single_command_issues
 from ._errors import DiscordError, invalid_form, unknown
 from ._http import body_of, json_object, no_content, reply, snowflake
+from ._intents import application_flags
 from ._model import JSON, Guild
 from ._payloads import channel_payload, guild_payload, member_payload, role_payload, user_payload
 from ._rest import API_PREFIX
@@ -97,7 +98,7 @@ class AppRoutes:
                 "bot_require_code_grant": False,
                 "owner": user_payload(owner),
                 "verify_key": "0" * 64,
-                "flags": 0,
+                "flags": application_flags(self.world.config.privileged_intents),
                 "team": None,
                 "bot": user_payload(self.world.bot_user),
                 "redirect_uris": [],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import re
@@ -156,8 +157,11 @@ def _load(path: str, mtime: float) -> OpenApiValidator:
     return OpenApiValidator(document)
 
 
-def load_validator(path: Path | None) -> OpenApiValidator | None:
-    """The validator for the description at `path`, shared across servers; None when the file is absent."""
-    if path is None or not path.is_file():
-        return None
+def load_validator(path: Path) -> OpenApiValidator:
+    """The validator for the description at `path`, shared across servers.
+
+    A missing file is an error: without it bodies Discord would refuse would pass unnoticed.
+    """
+    if not path.is_file():
+        raise FileNotFoundError(errno.ENOENT, "Discord's OpenAPI description is missing", str(path))
     return _load(str(path), path.stat().st_mtime)

@@ -35,11 +35,6 @@ class DevServer(UserActions):
         super().__init__(config)
         self.gateway = GatewayHub(self, lambda: self.gateway_url)
         self.validator = load_validator(self.config.openapi_path)
-        if self.validator is None:
-            log.warning(
-                "Discord's OpenAPI description not found at %s; bodies are not validated",
-                self.config.openapi_path,
-            )
         self._runner: web.AppRunner | None = None
         self.port = 0
 

@@ -19,7 +19,9 @@ async def run_sandbox(settings: Settings) -> int:
     shutil.rmtree(home, ignore_errors=True)
     files = home / "files"
     files.mkdir(parents=True)
-    sandbox = settings.model_copy(update={"data_dir": home, "database_url": ""})
+    # The sandbox never talks to Discord itself, whatever token the settings hold.
+    update = {"data_dir": home, "database_url": "", "discord_token": None, "discord_api_base": None}
+    sandbox = settings.model_copy(update=update)
     # The bot's own chatter would drown the conversation; problems still show.
     logging.getLogger().setLevel(logging.WARNING)
     app = App.build(sandbox)

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.devserver import Channel, DevServer, Guild, Member
-from core.models import GuildConfig
+from bot.i18n import language
+from core.caller import Caller
 from core.runtime import Runtime
 from core.services.events import CreateEvent, create_event, publish_event
-from core.services.guilds import configure_guild
+from core.services.guilds import ConfigureGuild, configure_guild
 from core.services.wallet import TopUp, top_up
 
 MANAGE_GUILD = 1 << 5
@@ -42,13 +43,16 @@ def build_demo(server: DevServer) -> DemoServer:
 async def seed_data(demo: DemoServer, runtime: Runtime) -> int:
     """Sets the server up, puts a demo event on sale and funds the fans' wallets; returns the event id."""
     organizers = next(r for r in demo.guild.roles.values() if r.name == "Organizers")
-    config = GuildConfig(demo.guild.id, organizers.id, demo.channels["announcements"].id)
-    await configure_guild(config, runtime.uow())
+    # The demo is set up as its admin and organizer would set it up: with their own facts.
+    admin = Caller(demo.members["admin"].id, demo.guild.id, manages_guild=True)
+    channel = demo.channels["announcements"].id
+    setup = ConfigureGuild(admin, organizers.id, channel, language(demo.guild.preferred_locale))
+    await configure_guild(setup, runtime.uow())
+    organizer = Caller(demo.members["organizer"].id, demo.guild.id, frozenset({organizers.id}))
     now = runtime.clock.now()
     event = await create_event(
         CreateEvent(
-            guild_id=demo.guild.id,
-            organizer_id=demo.members["organizer"].id,
+            caller=organizer,
             title="Picket Live in Seoul",
             description="A demo concert to try booking with.",
             venue="Olympic Hall",
@@ -60,10 +64,9 @@ async def seed_data(demo: DemoServer, runtime: Runtime) -> int:
         runtime.uow(),
         runtime.clock,
     )
-    await publish_event(event.id, event.organizer_id, runtime.uow(), runtime.clock)
+    await publish_event(event.id, organizer, runtime.uow(), runtime.clock)
     for name in ("minji", "alex", "quiet"):
         member = demo.members[name]
-        await top_up(
-            TopUp(member.id, STARTING_BALANCE, f"sandbox-seed-{member.id}"), runtime.uow(), runtime.clock
-        )
+        funds = TopUp(member.id, STARTING_BALANCE, f"sandbox-seed-{member.id}")
+        await top_up(funds, runtime.uow(), runtime.clock, runtime.payments)
     return event.id

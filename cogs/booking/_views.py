@@ -12,11 +12,12 @@ from bot.i18n import language, t
 from bot.i18n.formatting import money
 from cogs.booking._embeds import cart_embed, picker_embed, receipt_embed
 from cogs.notifications import deliver_now
+from cogs.shared.caller import caller_of
 from cogs.shared.errors import report
 from cogs.shared.runtime import runtime_of
 from cogs.shared.seatmap import seat_map_file
 from cogs.shared.views import PicketView
-from core.errors import CartExists, InsufficientFunds
+from core.errors import CartExists, InsufficientFunds, InvalidInput
 from core.models import HoldStatus, Seat, SeatStatus
 from core.runtime import Runtime
 from core.services.booking import (
@@ -77,7 +78,7 @@ async def open_booking(interaction: discord.Interaction, event_id: int, quantity
     """Shared by /book and the Book buttons: the picker, as an ephemeral message."""
     await interaction.response.defer(ephemeral=True, thinking=True)
     runtime = runtime_of(interaction.client)
-    start = await start_booking(event_id, interaction.user.id, runtime.uow(), runtime.clock)
+    start = await start_booking(event_id, caller_of(interaction), runtime.uow(), runtime.clock)
     flow = Flow(runtime, interaction.user.id, interaction.locale, start, quantity)
     flow.quantity = min(quantity, flow.most)
     picture = seat_map_file(start.event, start.seats, interaction.locale)
@@ -87,6 +88,14 @@ async def open_booking(interaction: discord.Interaction, event_id: int, quantity
         ephemeral=True,
         **({"file": picture} if picture else {}),
     )
+
+
+def chosen_numbers(interaction: discord.Interaction) -> list[int]:
+    """The numbers picked in a select menu; anything else in a forged interaction is refused."""
+    values = (interaction.data or {}).get("values") or []
+    if not values or not all(isinstance(v, str) and v.isascii() and v.isdigit() for v in values):
+        raise InvalidInput()
+    return [int(v) for v in values]
 
 
 class BookingView(PicketView):
@@ -169,19 +178,19 @@ class SeatPicker(BookingView):
         await interaction.response.edit_message(embed=embed, view=SeatPicker(flow))
 
     async def _section_chosen(self, interaction: discord.Interaction) -> None:
-        self.flow.section_id = int((interaction.data or {}).get("values", ["0"])[0])  # type: ignore[union-attr]
+        self.flow.section_id = chosen_numbers(interaction)[0]
         self.flow.quantity = min(self.flow.quantity, self.flow.most)
         await self._redraw(interaction)
 
     async def _count_chosen(self, interaction: discord.Interaction) -> None:
-        self.flow.quantity = int((interaction.data or {}).get("values", ["1"])[0])  # type: ignore[union-attr]
+        self.flow.quantity = chosen_numbers(interaction)[0]
         await self._redraw(interaction)
 
     async def _best(self, interaction: discord.Interaction) -> None:
         flow = self.flow
         command = HoldSeats(
             flow.start.event.id,
-            flow.user_id,
+            caller_of(interaction),
             str(interaction.id),
             section_id=flow.section_id,
             quantity=flow.quantity,
@@ -237,10 +246,12 @@ class RowPicker(BookingView):
         await interaction.response.edit_message(content=content, view=RowPicker(self.flow, row))
 
     async def _seats_chosen(self, interaction: discord.Interaction) -> None:
-        values = (interaction.data or {}).get("values", [])  # type: ignore[union-attr]
         flow = self.flow
         command = HoldSeats(
-            flow.start.event.id, flow.user_id, str(interaction.id), seat_ids=tuple(int(v) for v in values)
+            flow.start.event.id,
+            caller_of(interaction),
+            str(interaction.id),
+            seat_ids=tuple(chosen_numbers(interaction)),
         )
         await show_cart(interaction, flow, command)
 
@@ -256,7 +267,8 @@ async def show_cart(interaction: discord.Interaction, flow: Flow, command: HoldS
         content = t("cart.held", flow.locale, minutes=held.event.hold_minutes)
     except CartExists as refused:
         # One cart per event; the fan may have dismissed the message holding it, so show it again.
-        held = await open_cart(int(refused.params["hold_id"]), flow.user_id, runtime.uow(), runtime.clock)
+        hold_id = int(refused.params["hold_id"])
+        held = await open_cart(hold_id, caller_of(interaction), runtime.uow(), runtime.clock)
         content = t("error.cart_exists", flow.locale)
     await interaction.edit_original_response(
         content=content,
@@ -317,7 +329,7 @@ class CartButton(
     async def _pay(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer()
         runtime, locale = runtime_of(interaction.client), interaction.locale
-        command = ConfirmHold(self.hold_id, self.owner_id, str(interaction.id), locale=language(locale))
+        command = ConfirmHold(self.hold_id, caller_of(interaction), str(interaction.id), language(locale))
         order = await confirm_hold(command, runtime.uow(), runtime.clock)
         await interaction.edit_original_response(
             content=t("receipt.sending", locale),
@@ -334,7 +346,7 @@ class CartButton(
     async def _release(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer()
         runtime = runtime_of(interaction.client)
-        ended = await release_hold(self.hold_id, self.owner_id, runtime.uow(), runtime.clock)
+        ended = await release_hold(self.hold_id, caller_of(interaction), runtime.uow(), runtime.clock)
         if ended is HoldStatus.CONFIRMED:
             text = t("cart.already_paid", interaction.locale)
         else:

@@ -16,6 +16,7 @@ from cogs.events._embeds import event_embed, list_embed
 from cogs.events._organizer import OrganizerCommands
 from cogs.events._views import CreateEventForm, DetailsButton, EventPager, PreviewView
 from cogs.shared.autocomplete import event_choices
+from cogs.shared.caller import caller_of
 from cogs.shared.seatmap import seat_map_file
 from core.models import CATEGORIES, EventQuery
 from core.runtime import Runtime
@@ -40,15 +41,12 @@ CATEGORY_CHOICES = [
 PAGE_SIZE = 5
 
 
-def _roles(interaction: discord.Interaction) -> frozenset[int]:
-    return frozenset(role.id for role in getattr(interaction.user, "roles", ()))
-
-
 class EventCog(
     OrganizerCommands, commands.GroupCog, group_name="event", group_description="Post and look at events"
 ):
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        self._refunding = set()
         super().__init__()
 
     @app_commands.command(name="create", description=_("Post a new event (organizers)"))
@@ -74,10 +72,9 @@ class EventCog(
         limit: app_commands.Range[int, 1, 10] | None = None,
         queue: bool = False,
     ) -> None:
-        assert interaction.guild_id is not None
         # Everything that can be refused without the form is refused before it, so no typing is lost;
         # who may post comes first, so a member who may not is not asked to fix their layout.
-        await check_organizer(interaction.guild_id, _roles(interaction), self.runtime.uow())
+        await check_organizer(caller_of(interaction), self.runtime.uow())
         ga_price = price if capacity is not None else None
         check_seating(layout, capacity, ga_price)
         opens_at = parse_local(sale_opens, self.runtime.zone) if sale_opens else None
@@ -97,22 +94,17 @@ class EventCog(
         await interaction.response.send_modal(CreateEventForm(interaction.locale, submitted))
 
     async def _create(self, interaction: discord.Interaction, values: dict[str, Any]) -> None:
-        assert interaction.guild_id is not None
         now = self.runtime.clock.now()
         opens_at = values.pop("sale_opens_at") or now
+        caller = caller_of(interaction)
         event = await create_event(
             CreateEvent(
-                guild_id=interaction.guild_id,
-                organizer_id=interaction.user.id,
-                sale_opens_at=opens_at,
-                hold_minutes=self.runtime.hold_minutes,
-                actor_role_ids=_roles(interaction),
-                **values,
+                caller=caller, sale_opens_at=opens_at, hold_minutes=self.runtime.hold_minutes, **values
             ),
             self.runtime.uow(),
             self.runtime.clock,
         )
-        details = await event_details(event.id, interaction.user.id, self.runtime.uow(), self.runtime.clock)
+        details = await event_details(event.id, caller, self.runtime.uow(), self.runtime.clock)
 
         async def publish(click: discord.Interaction) -> None:
             await self._publish(click, event.id, edit=True)
@@ -135,9 +127,8 @@ class EventCog(
 
     async def _publish(self, interaction: discord.Interaction, event_id: int, *, edit: bool) -> None:
         await interaction.response.defer(ephemeral=True, thinking=not edit)
-        result = await publish_event(
-            event_id, interaction.user.id, self.runtime.uow(), self.runtime.clock, _roles(interaction)
-        )
+        caller = caller_of(interaction)
+        result = await publish_event(event_id, caller, self.runtime.uow(), self.runtime.clock)
         where = await self._announce(interaction, result.event.id, result.announce_channel_id, result.newly)
         text = t(
             "publish.done" if result.newly else "publish.already",
@@ -148,9 +139,7 @@ class EventCog(
             text += "\n" + t("publish.announced", interaction.locale, channel=where)
         if edit:
             # The preview under the button said "draft"; it now shows the event as fans see it.
-            details = await event_details(
-                result.event.id, interaction.user.id, self.runtime.uow(), self.runtime.clock
-            )
+            details = await event_details(result.event.id, caller, self.runtime.uow(), self.runtime.clock)
             phase = details.event.phase(self.runtime.clock.now())
             await interaction.edit_original_response(
                 content=text, embed=event_embed(details, interaction.locale, phase), view=None
@@ -167,7 +156,9 @@ class EventCog(
         channel = interaction.guild.get_channel(channel_id)
         if not isinstance(channel, discord.TextChannel):
             return None
-        details = await event_details(event_id, interaction.user.id, self.runtime.uow(), self.runtime.clock)
+        details = await event_details(
+            event_id, caller_of(interaction), self.runtime.uow(), self.runtime.clock
+        )
         locale = interaction.guild_locale or interaction.locale
         view = discord.ui.View(timeout=None)
         view.add_item(BookButton(event_id, t("event.book_button", locale)))
@@ -213,7 +204,7 @@ class EventCog(
         updated = await edit_event(
             EditEvent(
                 event_id=event,
-                organizer_id=interaction.user.id,
+                caller=caller_of(interaction),
                 title=title,
                 description=description,
                 venue=venue,
@@ -224,7 +215,9 @@ class EventCog(
             self.runtime.uow(),
             self.runtime.clock,
         )
-        details = await event_details(updated.id, interaction.user.id, self.runtime.uow(), self.runtime.clock)
+        details = await event_details(
+            updated.id, caller_of(interaction), self.runtime.uow(), self.runtime.clock
+        )
         # The card shows its seat map as an attachment, so the picture goes with it.
         picture = seat_map_file(details.event, details.seats, interaction.locale)
         await interaction.followup.send(

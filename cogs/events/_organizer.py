@@ -2,28 +2,36 @@
 
 from __future__ import annotations
 
-import csv
-from io import BytesIO, StringIO
+import asyncio
+import logging
+from io import BytesIO
 
 import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _
 
-from bot.i18n import language, t
+from bot.i18n import t
 from bot.i18n.formatting import money
 from cogs.notifications import DiscordDeliverer
 from cogs.pictures.chart import sales_chart
 from cogs.shared.autocomplete import event_choices
+from cogs.shared.caller import caller_of
+from core.export import attendees_csv
+from core.models import EventStatus
 from core.runtime import Runtime
 from core.services.events import event_details
-from core.services.organizer import cancel_event, event_attendees, event_stats
+from core.services.organizer import CancelStarted, cancel_event, event_attendees, event_stats
+from core.services.organizer import refund_cancelled_event as refund_batch
 from core.services.outbox import deliver_notices
 
+log = logging.getLogger(__name__)
 COLOUR = discord.Colour(0x5B5BD6)
 
 
 class OrganizerCommands:
     runtime: Runtime
+    # Refunds running for a cancel command; kept so they are not collected while they run.
+    _refunding: set[asyncio.Task[None]]
 
     @app_commands.command(name="cancel", description=_("Cancel your event and refund every ticket"))
     @app_commands.describe(event=_("The event"), confirm=_("Type the event's title to confirm"))
@@ -31,30 +39,50 @@ class OrganizerCommands:
     @app_commands.guild_only()
     async def cancel(self, interaction: discord.Interaction, event: int, confirm: str) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        runtime = self.runtime
-        details = await event_details(event, interaction.user.id, runtime.uow(), runtime.clock)
+        runtime, caller = self.runtime, caller_of(interaction)
+        details = await event_details(event, caller, runtime.uow(), runtime.clock)
         if confirm.strip() != details.event.title:
             await interaction.followup.send(
                 t("cancel.confirm_mismatch", interaction.locale, title=details.event.title), ephemeral=True
             )
             return
-        # Buyers did not ask for this DM, so no locale of theirs is at hand: the server's language is.
-        dm_language = language(interaction.guild_locale or "ko")
-        result = await cancel_event(event, interaction.user.id, runtime.uow, runtime.clock, dm_language)
-        await interaction.followup.send(
-            t(
+        started = await cancel_event(event, caller, runtime.uow(), runtime.clock)
+        title, locale = started.event.title, interaction.locale
+        if not started.newly and started.to_refund == 0:
+            await interaction.followup.send(t("cancel.already_done", locale, title=title), ephemeral=True)
+            return
+        key = "cancel.started" if started.newly else "cancel.already"
+        await interaction.followup.send(t(key, locale, title=title, count=started.to_refund), ephemeral=True)
+        # The answer is out; refunds carry on here, and the scheduler finishes them if this process stops.
+        task = asyncio.create_task(self._refund_with_progress(interaction, started))
+        self._refunding.add(task)
+        task.add_done_callback(self._refunding.discard)
+
+    async def _refund_with_progress(self, interaction: discord.Interaction, started: CancelStarted) -> None:
+        runtime, locale = self.runtime, interaction.locale
+        event = started.event
+        deliverer = DiscordDeliverer(interaction.client, runtime)
+        refunded = amount = 0
+        try:
+            while True:
+                progress = await refund_batch(event.id, runtime.uow, runtime.clock)
+                refunded, amount = refunded + progress.refunded, amount + progress.amount
+                # The refund notes go out now rather than at the scheduler's next turn.
+                await deliver_notices(runtime.uow, deliverer, runtime.clock, limit=200)
+                if progress.done:
+                    break
+                text = t("cancel.progress", locale, title=event.title, done=refunded, count=started.to_refund)
+                await interaction.edit_original_response(content=text)
+            done = t(
                 "cancel.done",
-                interaction.locale,
-                title=result.event.title,
-                count=result.refunded,
-                amount=money(result.amount, result.event.currency),
-            ),
-            ephemeral=True,
-        )
-        # The refund notes go out now rather than at the scheduler's next turn.
-        await deliver_notices(
-            runtime.uow, DiscordDeliverer(interaction.client, runtime), runtime.clock, limit=200
-        )
+                locale,
+                title=event.title,
+                count=refunded,
+                amount=money(amount, event.currency),
+            )
+            await interaction.edit_original_response(content=done)
+        except Exception:
+            log.exception("refunds of cancelled event %s stopped; the scheduler will finish them", event.id)
 
     @app_commands.command(name="stats", description=_("Sales of your event: per section, revenue, chart"))
     @app_commands.describe(event=_("The event"))
@@ -63,9 +91,11 @@ class OrganizerCommands:
     async def stats(self, interaction: discord.Interaction, event: int) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         runtime, locale = self.runtime, interaction.locale
-        stats = await event_stats(event, interaction.user.id, runtime.uow(), runtime.clock, runtime.zone)
+        stats = await event_stats(event, caller_of(interaction), runtime.uow(), runtime.clock, runtime.zone)
         currency = stats.event.currency
         embed = discord.Embed(title=t("stats.title", locale, title=stats.event.title), colour=COLOUR)
+        if stats.event.status is EventStatus.CANCELLED and stats.event.refunds_done_at is None:
+            embed.description = t("cancel.refunds_pending", locale, count=stats.tickets_sold)
         for s in stats.sections[:20]:
             embed.add_field(
                 name=f"{s.name} · {money(s.price, currency)}",
@@ -90,32 +120,8 @@ class OrganizerCommands:
     @app_commands.guild_only()
     async def attendees(self, interaction: discord.Interaction, event: int) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        found, rows = await event_attendees(event, interaction.user.id, self.runtime.uow())
-        names = {}
-        if interaction.guild is not None:
-            names = {m.id: m.display_name for m in interaction.guild.members}
-        buffer = StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(
-            ["ticket", "order", "seat", "holder_id", "holder", "price", "status", "bought_at_utc"]
-        )
-        for a in rows:
-            writer.writerow(
-                [
-                    a.ticket_id,
-                    a.order_id,
-                    a.seat_label or "GA",
-                    a.holder_id,
-                    names.get(a.holder_id, ""),
-                    a.price,
-                    a.status.value,
-                    a.bought_at.isoformat(sep=" "),
-                ]
-            )
-        data = buffer.getvalue().encode(
-            "utf-8-sig"
-        )  # the BOM makes spreadsheet programs read Korean names right
-        file = discord.File(BytesIO(data), filename=f"attendees-event-{found.id}.csv")
+        found, rows = await event_attendees(event, caller_of(interaction), self.runtime.uow())
+        file = discord.File(BytesIO(attendees_csv(rows)), filename=f"attendees-event-{found.id}.csv")
         await interaction.followup.send(
             t("attendees.ready", interaction.locale, title=found.title, count=len(rows)),
             file=file,

@@ -12,6 +12,7 @@ import discord
 from bot.i18n import t
 from cogs.booking._views import BookButton
 from cogs.events._embeds import event_embed, list_embed
+from cogs.shared.caller import caller_of
 from cogs.shared.errors import report
 from cogs.shared.runtime import runtime_of
 from cogs.shared.seatmap import seat_map_file
@@ -144,7 +145,8 @@ class DetailsButton(
         try:
             await interaction.response.defer(ephemeral=True, thinking=True)
             runtime = runtime_of(interaction.client)
-            details = await event_details(self.event_id, interaction.user.id, runtime.uow(), runtime.clock)
+            caller = caller_of(interaction)
+            details = await event_details(self.event_id, caller, runtime.uow(), runtime.clock)
             phase = details.event.phase(runtime.clock.now())
             embed = event_embed(details, interaction.locale, phase)
             extra: dict[str, Any] = {}

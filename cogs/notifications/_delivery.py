@@ -14,7 +14,7 @@ from cogs.pictures.qr import qr_png
 from core.models import Notice
 from core.runtime import Runtime
 from core.services.outbox import Delivery, deliver_notices
-from core.services.tickets import TicketCard, order_cards, ticket_card
+from core.services.tickets import TicketCard, held_card, order_cards
 
 log = logging.getLogger(__name__)
 
@@ -88,26 +88,19 @@ class DiscordDeliverer:
         if notice.kind == "tickets_issued":
             cards = await order_cards(int(notice.payload["order_id"]), runtime.uow())
             return self._ticket_messages(cards, locale, "dm.tickets_issued")
+        payload = notice.payload
         if notice.kind == "ticket_transferred":
-            card = await ticket_card(
-                int(notice.payload["ticket_id"]), int(notice.payload["user_id"]), runtime.uow()
-            )
+            card = await held_card(int(payload["ticket_id"]), int(payload["user_id"]), runtime.uow())
+            if card is None:
+                # Passed on again (or cancelled) before this DM went out: there is nothing to show.
+                return []
             messages = self._ticket_messages([card], locale, "dm.ticket_received")
             messages[0]["content"] = t(
                 "dm.ticket_received", locale, sender=f"<@{notice.payload['from_user']}>"
             )
             return messages
-        if notice.kind == "ticket_cancelled":
-            return [{"content": t("dm.ticket_cancelled", locale, ticket=notice.payload["ticket_id"])}]
-        if notice.kind == "event_cancelled":
-            amount = money(int(notice.payload["amount"]))
-            return [
-                {
-                    "content": t(
-                        "dm.event_cancelled", locale, ticket=notice.payload["ticket_id"], amount=amount
-                    )
-                }
-            ]
+        if notice.kind in ("ticket_cancelled", "ticket_refunded", "event_cancelled"):
+            return [{"content": _refund_text(notice.kind, payload, locale)}]
         raise ValueError(f"unknown notice kind {notice.kind}")
 
     def _ticket_messages(self, cards: list[TicketCard], locale: object, key: str) -> list[dict[str, Any]]:
@@ -128,6 +121,19 @@ class DiscordDeliverer:
                 }
             )
         return messages
+
+
+def _refund_text(kind: str, payload: dict[str, Any], locale: object) -> str:
+    """The refund goes to whoever paid; a holder who was given the ticket is told where it went."""
+    ticket, amount = payload["ticket_id"], money(int(payload.get("amount", 0)))
+    gift = int(payload.get("buyer_id", payload["user_id"])) != int(payload["user_id"])
+    if kind == "ticket_cancelled":
+        key = "dm.ticket_cancelled_by_holder" if gift else "dm.ticket_cancelled"
+    elif kind == "event_cancelled":
+        key = "dm.event_cancelled_gift" if gift else "dm.event_cancelled"
+    else:
+        key = "dm.ticket_refunded"
+    return t(key, locale, ticket=ticket, amount=amount)
 
 
 async def deliver_now(client: discord.Client, runtime: Runtime, notice_id: int | None) -> Delivery | None:

@@ -7,10 +7,10 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.i18n import t
-from core.models import GuildConfig
+from bot.i18n import language, t
+from cogs.shared.caller import caller_of
 from core.runtime import Runtime
-from core.services.guilds import configure_guild
+from core.services.guilds import ConfigureGuild, configure_guild
 
 
 class SetupCog(commands.GroupCog, group_name="picket", group_description="Set up Picket in this server"):
@@ -26,20 +26,22 @@ class SetupCog(commands.GroupCog, group_name="picket", group_description="Set up
         announce_channel=_("Where new events are announced"),
     )
     @app_commands.guild_only()
+    # Only hides the command from members without the permission; core refuses them whatever the client.
     @app_commands.default_permissions(manage_guild=True)
-    @app_commands.checks.has_permissions(manage_guild=True)
     async def setup(
         self,
         interaction: discord.Interaction,
         organizer_role: discord.Role,
         announce_channel: discord.TextChannel | None = None,
     ) -> None:
-        assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        config = GuildConfig(
-            interaction.guild_id, organizer_role.id, announce_channel.id if announce_channel else None
+        command = ConfigureGuild(
+            caller_of(interaction),
+            organizer_role.id,
+            announce_channel.id if announce_channel else None,
+            language(interaction.guild_locale),
         )
-        await configure_guild(config, self.runtime.uow())
+        await configure_guild(command, self.runtime.uow())
         channel = announce_channel.mention if announce_channel else t("setup.no_channel", interaction.locale)
         await interaction.followup.send(
             t("setup.done", interaction.locale, role=organizer_role.mention, channel=channel), ephemeral=True

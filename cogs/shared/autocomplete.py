@@ -7,6 +7,7 @@ from discord import app_commands
 
 from bot.i18n import t
 from bot.i18n.formatting import local
+from cogs.shared.caller import caller_of
 from cogs.shared.runtime import runtime_of
 from core.services.events import search_events
 
@@ -14,12 +15,8 @@ MAX_CHOICE_NAME = 100
 
 
 async def event_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
-    if interaction.guild_id is None:
-        return []
     runtime = runtime_of(interaction.client)
-    events = await search_events(
-        interaction.guild_id, interaction.user.id, current, runtime.uow(), runtime.clock
-    )
+    events = await search_events(caller_of(interaction), current, runtime.uow(), runtime.clock)
     choices = []
     for event in events[:25]:
         draft = f" [{t('event.draft_tag', interaction.locale)}]" if event.status == "draft" else ""

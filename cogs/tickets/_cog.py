@@ -14,6 +14,7 @@ from bot.i18n.formatting import money, stamp
 from cogs.notifications import deliver_now
 from cogs.notifications._delivery import ticket_embed
 from cogs.pictures.qr import qr_png
+from cogs.shared.caller import caller_of
 from cogs.shared.runtime import runtime_of
 from core.runtime import Runtime
 from core.services.outbox import Delivery
@@ -35,7 +36,7 @@ def _language(locale: object) -> str:
 
 async def ticket_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
     runtime = runtime_of(interaction.client)
-    cards = await ticket_cards(interaction.user.id, runtime.uow())
+    cards = await ticket_cards(caller_of(interaction), runtime.uow())
     choices = []
     for card in cards:
         seat = card.ticket.seat_label or t("ticket.general_admission", interaction.locale)
@@ -53,7 +54,7 @@ class TicketsCog(commands.GroupCog, group_name="tickets", group_description="You
     @app_commands.command(name="list", description=_("See all your tickets"))
     async def list_tickets(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        cards = await ticket_cards(interaction.user.id, self.runtime.uow())
+        cards = await ticket_cards(caller_of(interaction), self.runtime.uow())
         locale = interaction.locale
         embed = discord.Embed(title=t("tickets.title", locale), colour=COLOUR)
         if not cards:
@@ -79,7 +80,7 @@ class TicketsCog(commands.GroupCog, group_name="tickets", group_description="You
     @app_commands.autocomplete(ticket=ticket_choices)
     async def show(self, interaction: discord.Interaction, ticket: int) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        card = await ticket_card(ticket, interaction.user.id, self.runtime.uow())
+        card = await ticket_card(ticket, caller_of(interaction), self.runtime.uow())
         codes = self.runtime.codes
         code = codes.issue(card.ticket.id, card.event.id, card.ticket.secret, card.ticket.version)
         embed = ticket_embed(card, code, interaction.locale)
@@ -93,10 +94,12 @@ class TicketsCog(commands.GroupCog, group_name="tickets", group_description="You
     @app_commands.autocomplete(ticket=ticket_choices)
     async def cancel(self, interaction: discord.Interaction, ticket: int) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        command = CancelTicket(ticket, interaction.user.id, locale=_language(interaction.locale))
+        command = CancelTicket(ticket, caller_of(interaction), locale=_language(interaction.locale))
         refunded = await cancel_ticket(command, self.runtime.uow(), self.runtime.clock)
+        mine = refunded.buyer_id == interaction.user.id
+        key = "tickets.cancelled" if mine else "tickets.cancelled_buyer_refunded"
         await interaction.followup.send(
-            t("tickets.cancelled", interaction.locale, ticket=ticket, amount=money(refunded)), ephemeral=True
+            t(key, interaction.locale, ticket=ticket, amount=money(refunded.amount)), ephemeral=True
         )
 
     @app_commands.command(name="transfer", description=_("Give a ticket to another member (never for money)"))
@@ -107,9 +110,10 @@ class TicketsCog(commands.GroupCog, group_name="tickets", group_description="You
         await interaction.response.defer(ephemeral=True, thinking=True)
         command = TransferTicket(
             ticket,
-            interaction.user.id,
+            caller_of(interaction),
             to.id,
             to_is_bot=to.bot,
+            to_name=to.display_name,
             locale=_language(interaction.guild_locale or "ko"),
         )
         moved = await transfer_ticket(command, self.runtime.uow(), self.runtime.clock)

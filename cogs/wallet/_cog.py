@@ -49,19 +49,16 @@ class WalletCog(commands.GroupCog, group_name="wallet", group_description="Your 
             embed.description = "\n".join(lines)
         await interaction.followup.send(embed=embed, ephemeral=True)
 
-    @app_commands.command(name="topup", description=_("Add money to your wallet (sandbox payments)"))
+    @app_commands.command(name="topup", description=_("Add money to your wallet"))
     @app_commands.describe(amount=_("Amount in won"))
     async def topup(
         self, interaction: discord.Interaction, amount: app_commands.Range[int, 1, MAX_TOPUP]
     ) -> None:
-        if not self.runtime.sandbox_payments:
-            await interaction.response.send_message(
-                t("wallet.topup_disabled", interaction.locale), ephemeral=True
-            )
-            return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        total = await top_up(
-            TopUp(interaction.user.id, amount, str(interaction.id)), self.runtime.uow(), self.runtime.clock
-        )
-        text = t("wallet.topped_up", interaction.locale, amount=money(amount), balance=money(total))
+        runtime = self.runtime
+        command = TopUp(interaction.user.id, amount, str(interaction.id))
+        total = await top_up(command, runtime.uow(), runtime.clock, runtime.payments)
+        real = runtime.payments is not None and runtime.payments.moves_real_money
+        key = "wallet.topped_up_real" if real else "wallet.topped_up"
+        text = t(key, interaction.locale, amount=money(amount), balance=money(total))
         await interaction.followup.send(text, ephemeral=True)

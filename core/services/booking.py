@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from core import text
+from core.caller import Caller, in_scope, valid_id
 from core.clock import Clock
 from core.errors import (
     CartExists,
@@ -45,11 +47,15 @@ class HoldSeats:
     """Hold either the seats named, ``quantity`` best seats in a section, or ``quantity`` GA places."""
 
     event_id: int
-    user_id: int
+    caller: Caller
     client_key: str
     seat_ids: tuple[int, ...] = ()
     section_id: int | None = None
     quantity: int = 0
+
+    @property
+    def user_id(self) -> int:
+        return self.caller.user_id
 
 
 @dataclass(frozen=True)
@@ -62,9 +68,13 @@ class HoldView:
 @dataclass(frozen=True)
 class ConfirmHold:
     hold_id: int
-    user_id: int
+    caller: Caller
     client_key: str
     locale: str = "ko"  # the language of the ticket DM
+
+    @property
+    def user_id(self) -> int:
+        return self.caller.user_id
 
 
 @dataclass(frozen=True)
@@ -75,10 +85,17 @@ class OrderView:
     notice_id: int | None = None
 
 
+MAX_QUANTITY = 10
+
+
 def _quantity(cmd: HoldSeats) -> int:
     quantity = len(cmd.seat_ids) if cmd.seat_ids else cmd.quantity
-    if quantity <= 0 or len(set(cmd.seat_ids)) != len(cmd.seat_ids):
+    if not 0 < quantity <= MAX_QUANTITY or len(set(cmd.seat_ids)) != len(cmd.seat_ids):
         raise InvalidQuantity(quantity=quantity)
+    if not all(valid_id(s) for s in cmd.seat_ids):
+        raise SeatUnavailable(seats=[])
+    if not valid_id(cmd.event_id):
+        raise EventNotFound(event_id=cmd.event_id)
     return quantity
 
 
@@ -104,9 +121,7 @@ async def _hold_once(cmd: HoldSeats, quantity: int, uow: UnitOfWork, clock: Cloc
     now = clock.now()
     try:
         async with uow:
-            event = await uow.events.get(cmd.event_id)
-            if event is None or event.status is EventStatus.DRAFT:
-                raise EventNotFound(event_id=cmd.event_id)
+            event = _bookable(await uow.events.get(cmd.event_id), cmd.caller, cmd.event_id)
             event.check_on_sale(now)
             if quantity > event.per_user_limit:
                 raise LimitReached(limit=event.per_user_limit, bought=0)
@@ -117,10 +132,16 @@ async def _hold_once(cmd: HoldSeats, quantity: int, uow: UnitOfWork, clock: Cloc
         # Looked up after the rollback, so only a hold that really was committed earlier counts.
         async with uow:
             existing = await uow.holds.by_client_key(cmd.client_key)
-            event = await uow.events.get(cmd.event_id)
-            if existing is None or existing.user_id != cmd.user_id or event is None:
+            if existing is None or existing.user_id != cmd.user_id:
                 raise
             return HoldView(existing, event, await uow.seats.seats(event.id, existing.seat_ids))
+
+
+def _bookable(event: Event | None, caller: Caller, event_id: int) -> Event:
+    event = in_scope(event, caller, event_id)
+    if event.status is EventStatus.DRAFT:
+        raise EventNotFound(event_id=event_id)
+    return event
 
 
 async def _hold_in(uow: UnitOfWork, cmd: HoldSeats, quantity: int, event: Event, now: datetime) -> HoldView:
@@ -194,7 +215,7 @@ async def _choose(cmd: HoldSeats, quantity: int, event: Event, uow: UnitOfWork, 
         if len(seats) != len(cmd.seat_ids):
             raise SeatUnavailable(seats=[])
         return seats
-    if cmd.section_id is None:
+    if cmd.section_id is None or not valid_id(cmd.section_id):
         raise InvalidQuantity(quantity=quantity)
     section = await uow.seats.section_seats(event.id, cmd.section_id, now)
     block = best_block(section, quantity)
@@ -213,11 +234,7 @@ async def confirm_hold(cmd: ConfirmHold, uow: UnitOfWork, clock: Clock) -> Order
     """Pays for a hold from the fan's wallet and issues its tickets, all in one transaction."""
     now = clock.now()
     async with uow:
-        hold = await uow.holds.get(cmd.hold_id)
-        if hold is None or hold.user_id != cmd.user_id:
-            raise HoldNotFound(hold_id=cmd.hold_id)
-        event = await uow.events.get(hold.event_id)
-        assert event is not None
+        hold, event = await _own_hold(uow, cmd.hold_id, cmd.caller)
         if hold.status is HoldStatus.CONFIRMED:
             return await _existing_order(hold, event, uow)
         if event.status is EventStatus.CANCELLED:
@@ -238,9 +255,9 @@ async def confirm_hold(cmd: ConfirmHold, uow: UnitOfWork, clock: Clock) -> Order
             order_id = await uow.orders.add(hold, cmd.client_key, now)
         except DuplicateKey:
             raise HoldNotFound(hold_id=cmd.hold_id) from None
-        issued = await uow.tickets.add_many(
-            order_id, event.id, hold.user_id, _new_tickets(hold, event, seats), now
-        )
+        holder_name = text.name(cmd.caller.name)
+        new = _new_tickets(hold, event, seats)
+        issued = await uow.tickets.add_many(order_id, event.id, hold.user_id, holder_name, new, now)
         if hold.amount > 0:
             payment = Transfer(
                 txn_key=f"order:{order_id}",
@@ -259,6 +276,15 @@ async def confirm_hold(cmd: ConfirmHold, uow: UnitOfWork, clock: Clock) -> Order
     )
 
 
+async def _own_hold(uow: UnitOfWork, hold_id: int, caller: Caller) -> tuple[Hold, Event]:
+    """Inside an open unit of work: the caller's own hold, on an event of the server they are in."""
+    hold = await uow.holds.get(hold_id) if valid_id(hold_id) else None
+    event = await uow.events.get(hold.event_id) if hold is not None else None
+    if hold is None or event is None or hold.user_id != caller.user_id or event.guild_id != caller.guild_id:
+        raise HoldNotFound(hold_id=hold_id)
+    return hold, event
+
+
 async def _existing_order(hold: Hold, event: Event, uow: UnitOfWork) -> OrderView:
     order = await uow.orders.by_hold(hold.id)
     assert order is not None
@@ -272,27 +298,22 @@ def _new_tickets(hold: Hold, event: Event, seats: Sequence[Seat]) -> list[NewTic
 
 
 @retrying
-async def open_cart(hold_id: int, user_id: int, uow: UnitOfWork, clock: Clock) -> HoldView:
+async def open_cart(hold_id: int, caller: Caller, uow: UnitOfWork, clock: Clock) -> HoldView:
     """A fan's cart as it stands, while it can still be paid for."""
     async with uow:
-        hold = await uow.holds.get(hold_id)
-        live = hold is not None and hold.status is HoldStatus.ACTIVE and hold.expires_at > clock.now()
-        if hold is None or hold.user_id != user_id or not live:
+        hold, event = await _own_hold(uow, hold_id, caller)
+        if hold.status is not HoldStatus.ACTIVE or hold.expires_at <= clock.now():
             raise HoldNotFound(hold_id=hold_id)
-        event = await uow.events.get(hold.event_id)
-        assert event is not None
         seats = await uow.seats.seats(event.id, hold.seat_ids)
     return HoldView(hold, event, seats)
 
 
 @retrying
-async def release_hold(hold_id: int, user_id: int, uow: UnitOfWork, clock: Clock) -> HoldStatus:
+async def release_hold(hold_id: int, caller: Caller, uow: UnitOfWork, clock: Clock) -> HoldStatus:
     """Lets the seats go; returns how the hold ended, so a fan releasing a cart they already
     paid for (from a second message) hears that, not that nothing was charged."""
     async with uow:
-        hold = await uow.holds.get(hold_id)
-        if hold is None or hold.user_id != user_id:
-            raise HoldNotFound(hold_id=hold_id)
+        hold, _ = await _own_hold(uow, hold_id, caller)
         if await uow.holds.finish(hold_id, HoldStatus.RELEASED, clock.now(), only_if_live=False):
             await _free(hold, uow)
             await uow.commit()
@@ -350,17 +371,17 @@ class BookingStart:
 
 
 @retrying
-async def start_booking(event_id: int, user_id: int, uow: UnitOfWork, clock: Clock) -> BookingStart:
+async def start_booking(event_id: int, caller: Caller, uow: UnitOfWork, clock: Clock) -> BookingStart:
     now = clock.now()
+    if not valid_id(event_id):
+        raise EventNotFound(event_id=event_id)
     async with uow:
-        event = await uow.events.get(event_id)
-        if event is None or event.status is EventStatus.DRAFT:
-            raise EventNotFound(event_id=event_id)
+        event = _bookable(await uow.events.get(event_id), caller, event_id)
         event.check_on_sale(now)
-        standing = await uow.fans.standing(event.id, user_id)
+        standing = await uow.fans.standing(event.id, caller.user_id)
         if standing.bought >= event.per_user_limit:
             raise LimitReached(limit=event.per_user_limit, bought=standing.bought)
-        balance = await uow.ledger.balance(Account.wallet(user_id))
+        balance = await uow.ledger.balance(Account.wallet(caller.user_id))
         if event.is_general_admission:
             free = (event.ga_capacity or 0) - await uow.general_admission.taken(event.id)
             if free <= 0:

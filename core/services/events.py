@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from core import text
+from core.caller import Caller, in_scope, valid_id
 from core.clock import Clock
-from core.errors import EventNotEditable, EventNotFound, InvalidEvent, NotYourEvent
-from core.layout import SectionSpec, parse_layout
+from core.errors import EventNotEditable, EventNotFound, InvalidEvent, InvalidLayout, NotYourEvent
+from core.layout import MAX_PRICE, SectionSpec, parse_layout
 from core.models import CATEGORIES, Event, EventQuery, EventStatus, Seat, SectionAvailability
 from core.ports import NewEvent, UnitOfWork
 from core.retry import retrying
@@ -13,12 +15,15 @@ from core.services.guilds import require_organizer
 
 MAX_PER_USER = 10
 MAX_GA_CAPACITY = 100_000
+MAX_REFUND_CUTOFF_HOURS = 24 * 30
+# How far ahead an event may be, and how stale a sale opening may be typed; beyond both lies a typo.
+MAX_AHEAD = timedelta(days=5 * 365)
+SALE_PAST_GRACE = timedelta(days=1)
 
 
 @dataclass(frozen=True)
 class CreateEvent:
-    guild_id: int
-    organizer_id: int
+    caller: Caller
     title: str
     starts_at: datetime
     sale_opens_at: datetime
@@ -33,9 +38,6 @@ class CreateEvent:
     currency: str = "KRW"
     refund_cutoff_hours: int = 24
     use_queue: bool = False
-    # The member's roles, checked against the server's organizer role. None is a trusted caller
-    # inside Picket (seeding the sandbox, tests), never a Discord member.
-    actor_role_ids: frozenset[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ class EditEvent:
     """Changes to an event; None leaves a field as it is."""
 
     event_id: int
-    organizer_id: int
+    caller: Caller
     title: str | None = None
     description: str | None = None
     venue: str | None = None
@@ -92,16 +94,43 @@ def check_seating(layout: str | None, ga_capacity: int | None, ga_price: int | N
     if ga_capacity is not None:
         if not 1 <= ga_capacity <= MAX_GA_CAPACITY:
             raise InvalidEvent(reason="capacity", maximum=MAX_GA_CAPACITY)
-        if ga_price is None or ga_price < 0:
+        if ga_price is None or not 0 <= ga_price <= MAX_PRICE:
             raise InvalidEvent(reason="price")
-    return parse_layout(layout) if layout is not None else []
+    if layout is None:
+        return []
+    too_long = InvalidLayout(part=0, text=layout[:40], reason="too_long", maximum=text.LAYOUT)
+    return parse_layout(text.clean(layout, text.LAYOUT, too_long))
+
+
+@dataclass(frozen=True)
+class Wording:
+    title: str
+    description: str
+    venue: str
+
+
+def _wording(title: str, description: str, venue: str) -> Wording:
+    title = text.clean(title, text.TITLE, InvalidEvent(reason="title"))
+    if not title:
+        raise InvalidEvent(reason="title")
+    return Wording(
+        title,
+        text.clean(description, text.DESCRIPTION, InvalidEvent(reason="description"), multiline=True),
+        text.clean(venue, text.VENUE, InvalidEvent(reason="venue")),
+    )
+
+
+def _check_times(starts_at: datetime, sale_opens_at: datetime, now: datetime) -> None:
+    if starts_at <= now:
+        raise InvalidEvent(reason="starts_in_past")
+    if starts_at > now + MAX_AHEAD:
+        raise InvalidEvent(reason="too_far")
+    if sale_opens_at < now - SALE_PAST_GRACE:
+        raise InvalidEvent(reason="sale_in_past")
 
 
 def _validate(cmd: CreateEvent, now: datetime) -> list[SectionSpec]:
-    if not cmd.title.strip() or len(cmd.title) > 100:
-        raise InvalidEvent(reason="title")
-    if cmd.starts_at <= now:
-        raise InvalidEvent(reason="starts_in_past")
+    _check_times(cmd.starts_at, cmd.sale_opens_at, now)
     if cmd.sale_opens_at >= cmd.starts_at:
         raise InvalidEvent(reason="sale_after_start")
     if not 1 <= cmd.per_user_limit <= MAX_PER_USER:
@@ -110,23 +139,26 @@ def _validate(cmd: CreateEvent, now: datetime) -> list[SectionSpec]:
         raise InvalidEvent(reason="hold_minutes")
     if cmd.category not in CATEGORIES:
         raise InvalidEvent(reason="category")
+    if not 0 <= cmd.refund_cutoff_hours <= MAX_REFUND_CUTOFF_HOURS:
+        raise InvalidEvent(reason="refund_cutoff")
     return check_seating(cmd.layout, cmd.ga_capacity, cmd.ga_price)
 
 
 @retrying
 async def create_event(cmd: CreateEvent, uow: UnitOfWork, clock: Clock) -> Event:
     now = clock.now()
-    sections = _validate(cmd, now)
     async with uow:
-        if cmd.actor_role_ids is not None:
-            await require_organizer(uow, cmd.guild_id, cmd.actor_role_ids)
+        # Who may post comes first, so a member who may not is not asked to fix their layout.
+        await require_organizer(uow, cmd.caller)
+        words = _wording(cmd.title, cmd.description, cmd.venue)
+        sections = _validate(cmd, now)
         event_id = await uow.events.add(
             NewEvent(
-                guild_id=cmd.guild_id,
-                organizer_id=cmd.organizer_id,
-                title=cmd.title.strip(),
-                description=cmd.description.strip(),
-                venue=cmd.venue.strip(),
+                guild_id=cmd.caller.require_guild(),
+                organizer_id=cmd.caller.user_id,
+                title=words.title,
+                description=words.description,
+                venue=words.venue,
                 category=cmd.category,
                 starts_at=cmd.starts_at,
                 sale_opens_at=cmd.sale_opens_at,
@@ -156,22 +188,15 @@ class Published:
 
 
 @retrying
-async def publish_event(
-    event_id: int,
-    organizer_id: int,
-    uow: UnitOfWork,
-    clock: Clock,
-    actor_role_ids: frozenset[int] | None = None,
-) -> Published:
-    """``actor_role_ids`` as in CreateEvent: a member who lost the organizer role publishes no more."""
+async def publish_event(event_id: int, caller: Caller, uow: UnitOfWork, clock: Clock) -> Published:
+    """A member who lost the organizer role publishes no more."""
     async with uow:
-        event = await owned_event(uow, event_id, organizer_id)
+        event = await owned_event(uow, event_id, caller)
         config = await uow.guilds.get(event.guild_id)
         channel = config.announce_channel_id if config else None
         if event.status is not EventStatus.DRAFT:
             return Published(event, channel, newly=False)
-        if actor_role_ids is not None:
-            await require_organizer(uow, event.guild_id, actor_role_ids)
+        await require_organizer(uow, caller)
         if event.starts_at <= clock.now():
             raise InvalidEvent(reason="starts_in_past")
         # Only the request that moves the draft announces it, however many clicks arrive together.
@@ -182,11 +207,11 @@ async def publish_event(
 
 
 @retrying
-async def event_details(event_id: int, viewer_id: int, uow: UnitOfWork, clock: Clock) -> EventDetails:
-    """Drafts are visible to their organizer only; to anyone else they do not exist."""
+async def event_details(event_id: int, caller: Caller, uow: UnitOfWork, clock: Clock) -> EventDetails:
+    """Events of the caller's server only; drafts to their organizer only. Anything else does not exist."""
     now = clock.now()
     async with uow:
-        event = await _visible(uow, event_id, viewer_id)
+        event = await visible_event(uow, event_id, caller)
         if event.is_general_admission:
             return EventDetails(event, [], await uow.general_admission.taken(event_id), [])
         sections = await uow.seats.availability(event_id, now)
@@ -194,17 +219,23 @@ async def event_details(event_id: int, viewer_id: int, uow: UnitOfWork, clock: C
     return EventDetails(event, sections, 0, seats)
 
 
-async def _visible(uow: UnitOfWork, event_id: int, viewer_id: int) -> Event:
-    event = await uow.events.get(event_id)
-    if event is None or (event.status is EventStatus.DRAFT and event.organizer_id != viewer_id):
+async def scoped_event(uow: UnitOfWork, event_id: int, caller: Caller) -> Event:
+    """Inside an open unit of work: the event, if it belongs to the caller's server."""
+    event = await uow.events.get(event_id) if valid_id(event_id) else None
+    return in_scope(event, caller, event_id)
+
+
+async def visible_event(uow: UnitOfWork, event_id: int, caller: Caller) -> Event:
+    event = await scoped_event(uow, event_id, caller)
+    if event.status is EventStatus.DRAFT and event.organizer_id != caller.user_id:
         raise EventNotFound(event_id=event_id)
     return event
 
 
-async def owned_event(uow: UnitOfWork, event_id: int, organizer_id: int) -> Event:
+async def owned_event(uow: UnitOfWork, event_id: int, caller: Caller) -> Event:
     # Someone else's draft does not exist for this member: refusing it by title would reveal it.
-    event = await _visible(uow, event_id, organizer_id)
-    if event.organizer_id != organizer_id:
+    event = await visible_event(uow, event_id, caller)
+    if event.organizer_id != caller.user_id:
         raise NotYourEvent(event=event.title)
     return event
 
@@ -216,22 +247,25 @@ ALWAYS_EDITABLE = frozenset({"title", "description", "venue", "category"})
 @retrying
 async def edit_event(cmd: EditEvent, uow: UnitOfWork, clock: Clock) -> Event:
     now = clock.now()
-    changes = {
-        k: v for k, v in asdict(cmd).items() if v is not None and k not in ("event_id", "organizer_id")
-    }
+    changes = {k: v for k, v in asdict(cmd).items() if v is not None and k not in ("event_id", "caller")}
     if not changes:
         raise InvalidEvent(reason="nothing_to_change")
     async with uow:
-        event = await owned_event(uow, cmd.event_id, cmd.organizer_id)
+        event = await owned_event(uow, cmd.event_id, cmd.caller)
+        await require_organizer(uow, cmd.caller)
         if event.status is EventStatus.CANCELLED:
             raise EventNotEditable(event=event.title, fields=tuple(sorted(changes)), reason="cancelled")
         locked = set(changes) - ALWAYS_EDITABLE
         if locked and await uow.events.tickets_sold(event.id) > 0:
             raise EventNotEditable(event=event.title, fields=tuple(sorted(locked)))
+        words = _wording(
+            changes.get("title", event.title),
+            changes.get("description", event.description),
+            changes.get("venue", event.venue),
+        )
+        changes.update({k: getattr(words, k) for k in ("title", "description", "venue") if k in changes})
         merged = replace(event, **changes)
         _check_edit(merged, changes, now)
-        if "title" in changes:
-            changes["title"] = changes["title"].strip()
         await uow.events.update(event.id, changes)
         updated = await uow.events.get(event.id)
         await uow.commit()
@@ -240,12 +274,10 @@ async def edit_event(cmd: EditEvent, uow: UnitOfWork, clock: Clock) -> Event:
 
 
 def _check_edit(event: Event, changes: dict[str, object], now: datetime) -> None:
-    if "title" in changes and (not event.title.strip() or len(event.title) > 100):
-        raise InvalidEvent(reason="title")
     if "category" in changes and event.category not in CATEGORIES:
         raise InvalidEvent(reason="category")
-    if "starts_at" in changes and event.starts_at <= now:
-        raise InvalidEvent(reason="starts_in_past")
+    if "starts_at" in changes or "sale_opens_at" in changes:
+        _check_times(event.starts_at, event.sale_opens_at if "sale_opens_at" in changes else now, now)
     if event.sale_opens_at >= event.starts_at:
         raise InvalidEvent(reason="sale_after_start")
     if not 1 <= event.per_user_limit <= MAX_PER_USER:
@@ -254,8 +286,11 @@ def _check_edit(event: Event, changes: dict[str, object], now: datetime) -> None
 
 @retrying
 async def list_events(query: EventQuery, uow: UnitOfWork, clock: Clock) -> EventPage:
-    if query.keyword is not None and len(query.keyword) > 100:
-        raise InvalidEvent(reason="keyword")
+    if query.keyword is not None:
+        keyword = text.clean(query.keyword, text.KEYWORD, InvalidEvent(reason="keyword"))
+        query = replace(query, keyword=keyword or None)
+    if query.offset < 0 or not 1 <= query.limit <= 25:
+        raise InvalidEvent(reason="page")
     # The range's end is exclusive, so an end at its start leaves nothing to find.
     if query.starts_from and query.starts_to and query.starts_to <= query.starts_from:
         raise InvalidEvent(reason="date_range")
@@ -266,20 +301,24 @@ async def list_events(query: EventQuery, uow: UnitOfWork, clock: Clock) -> Event
 
 @retrying
 async def search_events(
-    guild_id: int, viewer_id: int, text: str, uow: UnitOfWork, clock: Clock, limit: int = 25
+    caller: Caller, typed: str, uow: UnitOfWork, clock: Clock, limit: int = 25
 ) -> list[Event]:
-    text = text.strip()[:100]
+    """Autocomplete: the caller's server's events whose title holds what they typed."""
+    if caller.guild_id is None:
+        return []
+    # Autocomplete never refuses: what cannot be searched for finds nothing rather than an error.
+    typed = text.name(typed)[: text.KEYWORD]
     now = clock.now()
     async with uow:
-        found = await uow.events.search(guild_id, viewer_id, text, now, limit)
+        found = await uow.events.search(caller.guild_id, caller.user_id, typed, now, limit)
         # /events lists events by number (`#12`), so a fan may type the number instead of the title.
-        number = text.removeprefix("#")
+        number = typed.removeprefix("#")
         if number.isascii() and number.isdigit() and len(number) <= 18:
             event = await uow.events.get(int(number))
             if (
                 event is not None
-                and event.guild_id == guild_id
-                and _listed(event, viewer_id, now)
+                and event.guild_id == caller.guild_id
+                and _listed(event, caller.user_id, now)
                 and all(e.id != event.id for e in found)
             ):
                 found = [event, *found][:limit]

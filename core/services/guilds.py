@@ -2,38 +2,51 @@
 
 from __future__ import annotations
 
-from core.errors import GuildNotConfigured, NotOrganizer
+from dataclasses import dataclass
+
+from core.caller import Caller, valid_id
+from core.errors import GuildNotConfigured, InvalidInput, NotAllowed, NotOrganizer
 from core.models import GuildConfig
 from core.ports import UnitOfWork
 from core.retry import retrying
 
 
+@dataclass(frozen=True)
+class ConfigureGuild:
+    caller: Caller
+    organizer_role_id: int
+    announce_channel_id: int | None
+    locale: str = "en"
+
+
 @retrying
-async def configure_guild(config: GuildConfig, uow: UnitOfWork) -> GuildConfig:
+async def configure_guild(cmd: ConfigureGuild, uow: UnitOfWork) -> GuildConfig:
+    """Only a member who may manage the server, and only for the server they are in."""
+    guild_id = cmd.caller.require_guild()
+    if not cmd.caller.manages_guild:
+        raise NotAllowed(reason="manage_guild")
+    channel = cmd.announce_channel_id
+    if not valid_id(cmd.organizer_role_id) or (channel is not None and not valid_id(channel)):
+        raise InvalidInput()
+    config = GuildConfig(guild_id, cmd.organizer_role_id, channel, "ko" if cmd.locale == "ko" else "en")
     async with uow:
         await uow.guilds.save(config)
         await uow.commit()
     return config
 
 
-@retrying
-async def guild_config(guild_id: int, uow: UnitOfWork) -> GuildConfig | None:
-    async with uow:
-        return await uow.guilds.get(guild_id)
-
-
-async def require_organizer(uow: UnitOfWork, guild_id: int, role_ids: frozenset[int]) -> GuildConfig:
-    """Inside an open unit of work: the member must hold the organizer role this server chose."""
-    config = await uow.guilds.get(guild_id)
+async def require_organizer(uow: UnitOfWork, caller: Caller) -> GuildConfig:
+    """Inside an open unit of work: the member must hold the organizer role their server chose."""
+    config = await uow.guilds.get(caller.require_guild())
     if config is None:
         raise GuildNotConfigured()
-    if config.organizer_role_id not in role_ids:
+    if config.organizer_role_id not in caller.role_ids:
         raise NotOrganizer()
     return config
 
 
 @retrying
-async def check_organizer(guild_id: int, role_ids: frozenset[int], uow: UnitOfWork) -> GuildConfig:
+async def check_organizer(caller: Caller, uow: UnitOfWork) -> GuildConfig:
     """Raises unless the member may post events here; used before showing an organizer a form."""
     async with uow:
-        return await require_organizer(uow, guild_id, role_ids)
+        return await require_organizer(uow, caller)

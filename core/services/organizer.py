@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo
 
+from core.caller import Caller
 from core.clock import Clock
 from core.models import Attendee, Event, EventStatus, HoldStatus, SectionAvailability, TicketStatus
 from core.ports import UnitOfWork
@@ -15,53 +16,87 @@ from core.retry import retrying
 from core.services.events import owned_event
 from core.services.tickets import give_back
 
+REFUND_BATCH = 200
+
 
 @dataclass(frozen=True)
-class Cancelled:
+class CancelStarted:
     event: Event
-    refunded: int
-    amount: int
+    to_refund: int  # live tickets left to refund when the command answered
+    newly: bool
 
 
 @retrying
-async def _mark_cancelled(event_id: int, organizer_id: int, uow: UnitOfWork) -> Event:
+async def cancel_event(event_id: int, caller: Caller, uow: UnitOfWork, clock: Clock) -> CancelStarted:
+    """Stops sales at once and leaves the refunds to ``refund_cancelled_events``, which a job runs until
+    every ticket is refunded, so a crash half-way only delays them."""
+    now = clock.now()
     async with uow:
-        event = await owned_event(uow, event_id, organizer_id)
-        if event.status is not EventStatus.CANCELLED:
+        event = await owned_event(uow, event_id, caller)
+        newly = event.status is not EventStatus.CANCELLED
+        if newly:
             await uow.events.set_status(event.id, EventStatus.CANCELLED)
-            await uow.commit()
-    return event
+            await uow.events.update(event.id, {"cancelled_at": now})
+        left = await uow.events.tickets_sold(event.id)
+        await uow.commit()
+    return CancelStarted(event, left, newly)
 
 
-async def cancel_event(
-    event_id: int, organizer_id: int, new_uow: Callable[[], UnitOfWork], clock: Clock, locale: str = "ko"
-) -> Cancelled:
-    """Stops sales at once, then refunds ticket by ticket, each in its own transaction.
+@dataclass(frozen=True)
+class RefundProgress:
+    event_id: int
+    refunded: int  # by this run
+    amount: int
+    left: int
+    done: bool
 
-    If the process stops half-way, cancelling again finishes the rest: every refund is keyed by
-    its ticket, so none is paid twice."""
-    event = await _mark_cancelled(event_id, organizer_id, new_uow())
-    refunded, amount = await refund_cancelled_event(event.id, new_uow, clock, locale=locale)
-    return Cancelled(event, refunded, amount)
+
+async def refund_cancelled_events(
+    new_uow: Callable[[], UnitOfWork], clock: Clock, batch: int = REFUND_BATCH
+) -> list[RefundProgress]:
+    """The job: one batch of refunds for each cancelled event that still has some to do."""
+    async with new_uow() as uow:
+        pending = await uow.events.awaiting_refunds(limit=20)
+    return [await refund_cancelled_event(event_id, new_uow, clock, batch) for event_id in pending]
 
 
 async def refund_cancelled_event(
-    event_id: int, new_uow: Callable[[], UnitOfWork], clock: Clock, batch: int = 200, locale: str = "ko"
-) -> tuple[int, int]:
-    """Refunds what is left of a cancelled event; ``locale`` is the language of the refund DMs."""
+    event_id: int, new_uow: Callable[[], UnitOfWork], clock: Clock, batch: int = REFUND_BATCH
+) -> RefundProgress:
+    """Releases open carts and refunds up to ``batch`` tickets, each in its own transaction. Every
+    refund is keyed by its ticket and every holder told in the transaction that cancels the ticket,
+    so running this in two processes at once, or again after a crash, pays and tells each once."""
+    async with new_uow() as uow:
+        event = await uow.events.get(event_id)
+        guild = await uow.guilds.get(event.guild_id) if event is not None else None
+        tickets = await uow.tickets.live_for_event(event_id, batch)
+        holds = await uow.holds.live_for_event(event_id)
+    if event is None or event.status is not EventStatus.CANCELLED:
+        return RefundProgress(event_id, 0, 0, 0, done=True)
+    # Nobody asked for these DMs in an interaction, so they speak the server's language.
+    locale = guild.locale if guild is not None else "en"
+    for hold_id in holds:
+        await _release_hold(hold_id, new_uow(), clock)
     refunded = amount = 0
-    while True:
-        async with new_uow() as uow:
-            tickets = await uow.tickets.live_for_event(event_id, batch)
-            holds = await uow.holds.live_for_event(event_id)
-        for hold_id in holds:
-            await _release_hold(hold_id, new_uow(), clock)
+    for ticket in tickets:
+        paid = await _refund_ticket(ticket.id, new_uow(), clock, locale)
+        if paid is not None:
+            refunded, amount = refunded + 1, amount + paid
+    return await _progress(event_id, refunded, amount, new_uow(), clock)
+
+
+@retrying
+async def _progress(
+    event_id: int, refunded: int, amount: int, uow: UnitOfWork, clock: Clock
+) -> RefundProgress:
+    async with uow:
+        left = await uow.events.tickets_sold(event_id)
         # A cart paid for just before its release turns into tickets that the next round refunds.
-        if not tickets and not holds:
-            return refunded, amount
-        for ticket in tickets:
-            amount += await _refund_ticket(ticket.id, new_uow(), clock, locale)
-            refunded += 1
+        done = left == 0 and not await uow.holds.live_for_event(event_id)
+        if done:
+            await uow.events.update(event_id, {"refunds_done_at": clock.now()})
+            await uow.commit()
+    return RefundProgress(event_id, refunded, amount, left, done)
 
 
 @retrying
@@ -81,22 +116,24 @@ async def _release_hold(hold_id: int, uow: UnitOfWork, clock: Clock) -> None:
 
 
 @retrying
-async def _refund_ticket(ticket_id: int, uow: UnitOfWork, clock: Clock, locale: str) -> int:
+async def _refund_ticket(ticket_id: int, uow: UnitOfWork, clock: Clock, locale: str) -> int | None:
+    """The refunded price, or None when another run got to this ticket first."""
     now = clock.now()
     async with uow:
         ticket = await uow.tickets.get(ticket_id)
         if ticket is None or ticket.status is not TicketStatus.ACTIVE:
-            return 0
+            return None
         event = await uow.events.get(ticket.event_id)
         assert event is not None
         if not await uow.tickets.cancel(ticket.id, now):
-            return 0
+            return None
         # The seat goes back with its ticket, so the event's seat counts agree with its tickets.
         if not await give_back(uow, ticket, event, now, memo=f"event_cancelled:{event.id}"):
-            return 0
+            return None
         payload = {
             "ticket_id": ticket.id,
             "user_id": ticket.holder_id,
+            "buyer_id": ticket.buyer_id,
             "event_id": event.id,
             "amount": ticket.price,
             "locale": locale,
@@ -118,10 +155,10 @@ class EventStats:
 
 @retrying
 async def event_stats(
-    event_id: int, organizer_id: int, uow: UnitOfWork, clock: Clock, zone: ZoneInfo
+    event_id: int, caller: Caller, uow: UnitOfWork, clock: Clock, zone: ZoneInfo
 ) -> EventStats:
     async with uow:
-        event = await owned_event(uow, event_id, organizer_id)
+        event = await owned_event(uow, event_id, caller)
         sections = await uow.seats.availability(event.id, clock.now())
         taken = await uow.general_admission.taken(event.id) if event.is_general_admission else 0
         attendees = await uow.tickets.attendees(event.id)
@@ -135,7 +172,7 @@ def _local_date(attendee: Attendee, zone: ZoneInfo) -> date:
 
 
 @retrying
-async def event_attendees(event_id: int, organizer_id: int, uow: UnitOfWork) -> tuple[Event, list[Attendee]]:
+async def event_attendees(event_id: int, caller: Caller, uow: UnitOfWork) -> tuple[Event, list[Attendee]]:
     async with uow:
-        event = await owned_event(uow, event_id, organizer_id)
+        event = await owned_event(uow, event_id, caller)
         return event, await uow.tickets.attendees(event.id)

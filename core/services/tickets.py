@@ -1,4 +1,4 @@
-"""A fan's tickets: listing them and cancelling one for a refund."""
+"""A fan's tickets: listing them, cancelling one for a refund, giving one away."""
 
 from __future__ import annotations
 
@@ -6,80 +6,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from core import text
+from core.caller import Caller, valid_id
 from core.clock import Clock
 from core.errors import DuplicateKey, InvalidTransfer, RefundClosed, TicketNotFound
 from core.ledger import Account, Transfer
 from core.models import Event, Phase, Ticket, TicketStatus
 from core.ports import UnitOfWork
 from core.retry import retrying
-
-
-@dataclass(frozen=True)
-class CancelTicket:
-    ticket_id: int
-    user_id: int
-    locale: str = "ko"
-
-
-@retrying
-async def list_tickets(user_id: int, uow: UnitOfWork, event_id: int | None = None) -> list[Ticket]:
-    async with uow:
-        return await uow.tickets.for_holder(user_id, event_id)
-
-
-async def give_back(uow: UnitOfWork, ticket: Ticket, event: Event, now: datetime, *, memo: str) -> bool:
-    """Inside an open unit of work, after the ticket was cancelled: frees its seat or place, lowers
-    the holder's count and refunds the price. False when that refund was already paid."""
-    if ticket.seat_id is not None:
-        await uow.seats.release_sold(ticket.seat_id)
-    else:
-        await uow.general_admission.release(event.id, 1)
-    await uow.fans.returned(event.id, ticket.holder_id, 1)
-    if ticket.price <= 0:
-        return True
-    refund = Transfer(
-        txn_key=f"refund:ticket:{ticket.id}",
-        source=Account.payable(event.organizer_id),
-        target=Account.wallet(ticket.holder_id),
-        amount=ticket.price,
-        memo=memo,
-    )
-    try:
-        await uow.ledger.post(refund, now)
-    except DuplicateKey:
-        return False
-    return True
-
-
-@retrying
-async def cancel_ticket(cmd: CancelTicket, uow: UnitOfWork, clock: Clock) -> int:
-    """Cancels one ticket, frees its seat and refunds its price to the wallet. Returns the refund."""
-    now = clock.now()
-    async with uow:
-        ticket = await uow.tickets.get(cmd.ticket_id)
-        if ticket is None or ticket.holder_id != cmd.user_id or ticket.status is not TicketStatus.ACTIVE:
-            raise TicketNotFound(ticket_id=cmd.ticket_id)
-        event = await uow.events.get(ticket.event_id)
-        assert event is not None
-        if now >= event.refund_deadline():
-            raise RefundClosed(deadline=event.refund_deadline())
-        if not await uow.tickets.cancel(ticket.id, now):
-            raise TicketNotFound(ticket_id=cmd.ticket_id)
-        if not await give_back(uow, ticket, event, now, memo=f"refund:event:{event.id}"):
-            return ticket.price
-        payload = {"ticket_id": ticket.id, "user_id": cmd.user_id, "locale": cmd.locale}
-        await uow.outbox.add("ticket_cancelled", payload, now)
-        await uow.commit()
-    return ticket.price
-
-
-@dataclass(frozen=True)
-class TransferTicket:
-    ticket_id: int
-    from_user: int
-    to_user: int
-    to_is_bot: bool = False
-    locale: str = "ko"
 
 
 @dataclass(frozen=True)
@@ -90,6 +24,102 @@ class TicketCard:
     event: Event
 
 
+def _shown_to(caller: Caller, event: Event) -> bool:
+    """In a server, a member sees their tickets for that server's events; in a DM, all of their own."""
+    return caller.guild_id is None or event.guild_id == caller.guild_id
+
+
+async def _own_ticket(uow: UnitOfWork, ticket_id: int, caller: Caller) -> TicketCard:
+    """Inside an open unit of work: a live ticket the caller holds, where they may act on it."""
+    ticket = await uow.tickets.get(ticket_id) if valid_id(ticket_id) else None
+    event = await uow.events.get(ticket.event_id) if ticket is not None else None
+    if (
+        ticket is None
+        or event is None
+        or ticket.holder_id != caller.user_id
+        or ticket.status is not TicketStatus.ACTIVE
+        or not _shown_to(caller, event)
+    ):
+        raise TicketNotFound(ticket_id=ticket_id)
+    return TicketCard(ticket, event)
+
+
+async def give_back(uow: UnitOfWork, ticket: Ticket, event: Event, now: datetime, *, memo: str) -> bool:
+    """Inside an open unit of work, after the ticket was cancelled: frees its seat or place, gives the
+    buyer their count back and refunds the price to the wallet that paid. False when that refund was
+    already paid."""
+    if ticket.seat_id is not None:
+        await uow.seats.release_sold(ticket.seat_id)
+    else:
+        await uow.general_admission.release(event.id, 1)
+    await uow.fans.returned(event.id, ticket.buyer_id, 1)
+    await uow.fans.let_go(event.id, ticket.holder_id, 1)
+    if ticket.price <= 0:
+        return True
+    refund = Transfer(
+        txn_key=f"refund:ticket:{ticket.id}",
+        source=Account.payable(event.organizer_id),
+        target=Account.wallet(ticket.buyer_id),
+        amount=ticket.price,
+        memo=memo,
+    )
+    try:
+        await uow.ledger.post(refund, now)
+    except DuplicateKey:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class CancelTicket:
+    ticket_id: int
+    caller: Caller
+    locale: str = "ko"
+
+
+@dataclass(frozen=True)
+class Refunded:
+    amount: int
+    buyer_id: int  # whose wallet the money went back to
+
+
+@retrying
+async def cancel_ticket(cmd: CancelTicket, uow: UnitOfWork, clock: Clock) -> Refunded:
+    """Cancels one ticket, frees its seat and refunds its price to whoever paid for it."""
+    now = clock.now()
+    async with uow:
+        card = await _own_ticket(uow, cmd.ticket_id, cmd.caller)
+        ticket, event = card.ticket, card.event
+        if now >= event.refund_deadline():
+            raise RefundClosed(deadline=event.refund_deadline())
+        if not await uow.tickets.cancel(ticket.id, now):
+            raise TicketNotFound(ticket_id=cmd.ticket_id)
+        if not await give_back(uow, ticket, event, now, memo=f"refund:event:{event.id}"):
+            return Refunded(ticket.price, ticket.buyer_id)
+        payload = {
+            "ticket_id": ticket.id,
+            "user_id": ticket.holder_id,
+            "buyer_id": ticket.buyer_id,
+            "amount": ticket.price,
+            "locale": cmd.locale,
+        }
+        await uow.outbox.add("ticket_cancelled", payload, now)
+        if ticket.buyer_id != ticket.holder_id:
+            await uow.outbox.add("ticket_refunded", {**payload, "user_id": ticket.buyer_id}, now)
+        await uow.commit()
+    return Refunded(ticket.price, ticket.buyer_id)
+
+
+@dataclass(frozen=True)
+class TransferTicket:
+    ticket_id: int
+    caller: Caller
+    to_user: int
+    to_is_bot: bool = False
+    to_name: str = ""
+    locale: str = "ko"
+
+
 @dataclass(frozen=True)
 class Transferred:
     card: TicketCard
@@ -98,30 +128,32 @@ class Transferred:
 
 @retrying
 async def transfer_ticket(cmd: TransferTicket, uow: UnitOfWork, clock: Clock) -> Transferred:
-    """Hands a ticket to another member, free of charge; the old code stops working at once.
+    """Hands a ticket to another member of the event's server, free of charge; the old code stops
+    working at once. Money never moves with a ticket: a later refund still goes to whoever paid.
 
-    The receiver's own per-fan limit applies, so transfers cannot gather tickets for resale."""
+    The receiver may hold no more than the per-fan limit, so transfers cannot gather tickets for
+    resale; the giver's purchases still count against their own limit."""
     now = clock.now()
-    if cmd.to_user == cmd.from_user or cmd.to_is_bot:
-        raise InvalidTransfer(reason="self" if cmd.to_user == cmd.from_user else "bot")
+    sender = cmd.caller
+    if cmd.to_user == sender.user_id or cmd.to_is_bot or not valid_id(cmd.to_user):
+        raise InvalidTransfer(reason="self" if cmd.to_user == sender.user_id else "bot")
+    sender.require_guild()
     async with uow:
-        ticket = await uow.tickets.get(cmd.ticket_id)
-        if ticket is None or ticket.holder_id != cmd.from_user or ticket.status is not TicketStatus.ACTIVE:
-            raise TicketNotFound(ticket_id=cmd.ticket_id)
-        event = await uow.events.get(ticket.event_id)
-        assert event is not None
+        card = await _own_ticket(uow, cmd.ticket_id, sender)
+        ticket, event = card.ticket, card.event
         if event.phase(now) in (Phase.ENDED, Phase.CANCELLED):
             raise InvalidTransfer(reason="closed")
         if not await uow.fans.receive(event.id, cmd.to_user, 1, event.per_user_limit, now):
             # The giver is told about the receiver's limit, not their own.
             raise InvalidTransfer(reason="receiver_limit", limit=event.per_user_limit, receiver=cmd.to_user)
-        if not await uow.tickets.transfer(ticket.id, cmd.from_user, cmd.to_user, secrets.token_hex(8)):
+        name = text.name(cmd.to_name)
+        if not await uow.tickets.transfer(ticket.id, sender.user_id, cmd.to_user, name, secrets.token_hex(8)):
             raise TicketNotFound(ticket_id=cmd.ticket_id)
-        await uow.fans.returned(event.id, cmd.from_user, 1)
+        await uow.fans.let_go(event.id, sender.user_id, 1)
         payload = {
             "ticket_id": ticket.id,
             "user_id": cmd.to_user,
-            "from_user": cmd.from_user,
+            "from_user": sender.user_id,
             "locale": cmd.locale,
         }
         notice = await uow.outbox.add("ticket_transferred", payload, now)
@@ -132,24 +164,32 @@ async def transfer_ticket(cmd: TransferTicket, uow: UnitOfWork, clock: Clock) ->
 
 
 @retrying
-async def ticket_cards(user_id: int, uow: UnitOfWork, event_id: int | None = None) -> list[TicketCard]:
+async def ticket_cards(caller: Caller, uow: UnitOfWork) -> list[TicketCard]:
+    """The caller's live tickets: for this server's events in a server, all of them in a DM."""
     async with uow:
-        tickets = await uow.tickets.for_holder(user_id, event_id)
+        tickets = await uow.tickets.for_holder(caller.user_id)
         events: dict[int, Event] = {}
         for ticket in tickets:
             if ticket.event_id not in events:
                 event = await uow.events.get(ticket.event_id)
                 assert event is not None
                 events[event.id] = event
-    return [TicketCard(t, events[t.event_id]) for t in tickets]
+    return [TicketCard(t, events[t.event_id]) for t in tickets if _shown_to(caller, events[t.event_id])]
 
 
 @retrying
-async def ticket_card(ticket_id: int, user_id: int, uow: UnitOfWork) -> TicketCard:
+async def ticket_card(ticket_id: int, caller: Caller, uow: UnitOfWork) -> TicketCard:
+    async with uow:
+        return await _own_ticket(uow, ticket_id, caller)
+
+
+@retrying
+async def held_card(ticket_id: int, holder_id: int, uow: UnitOfWork) -> TicketCard | None:
+    """A live ticket as its holder gets it by DM (after a transfer); None once it has moved on."""
     async with uow:
         ticket = await uow.tickets.get(ticket_id)
-        if ticket is None or ticket.holder_id != user_id or ticket.status is not TicketStatus.ACTIVE:
-            raise TicketNotFound(ticket_id=ticket_id)
+        if ticket is None or ticket.holder_id != holder_id or ticket.status is not TicketStatus.ACTIVE:
+            return None
         event = await uow.events.get(ticket.event_id)
         assert event is not None
     return TicketCard(ticket, event)
@@ -165,4 +205,6 @@ async def order_cards(order_id: int, uow: UnitOfWork) -> list[TicketCard]:
         event = await uow.events.get(order.event_id)
         assert event is not None
         tickets = await uow.tickets.for_order(order_id)
-    return [TicketCard(t, event) for t in tickets if t.status is TicketStatus.ACTIVE]
+    # A ticket given away before this DM went out is the receiver's to be shown, not the buyer's.
+    live = [t for t in tickets if t.status is TicketStatus.ACTIVE and t.holder_id == order.user_id]
+    return [TicketCard(t, event) for t in live]

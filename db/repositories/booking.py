@@ -267,29 +267,38 @@ class FanRepo(Repo):
         )
         f = fan_events.c
         no_open_cart = or_(f.hold_id.is_(None), f.hold_expires_at <= now)
+        # Purchases count against the limit (giving tickets away does not free it), and so do tickets
+        # in hand (gifts cannot gather past it).
+        within_limit = and_(f.bought + quantity <= limit, f.holding + quantity <= limit)
         statement = (
             update(fan_events)
-            .where(f.event_id == event_id, f.user_id == user_id, no_open_cart, f.bought + quantity <= limit)
+            .where(f.event_id == event_id, f.user_id == user_id, no_open_cart, within_limit)
             .values(hold_id=hold_id, held=quantity, hold_expires_at=expires_at)
         )
         return (await self.conn.execute(statement)).rowcount == 1
 
     async def standing(self, event_id: int, user_id: int) -> FanStanding:
         f = fan_events.c
-        query = select(f.hold_id, f.held, f.hold_expires_at, f.bought).where(
+        query = select(f.hold_id, f.held, f.hold_expires_at, f.bought, f.holding).where(
             f.event_id == event_id, f.user_id == user_id
         )
         row = (await self.conn.execute(query)).first()
         if row is None:
-            return FanStanding(None, 0, None, 0)
-        return FanStanding(row[0], row[1], row[2], row[3])
+            return FanStanding(None, 0, None, 0, 0)
+        return FanStanding(row[0], row[1], row[2], row[3], row[4])
 
     async def close_cart(self, event_id: int, user_id: int, hold_id: int, bought: int) -> None:
         f = fan_events.c
         statement = (
             update(fan_events)
             .where(f.event_id == event_id, f.user_id == user_id, f.hold_id == hold_id)
-            .values(hold_id=None, held=0, hold_expires_at=None, bought=f.bought + bought)
+            .values(
+                hold_id=None,
+                held=0,
+                hold_expires_at=None,
+                bought=f.bought + bought,
+                holding=f.holding + bought,
+            )
         )
         await self.conn.execute(statement)
 
@@ -301,10 +310,19 @@ class FanRepo(Repo):
         open_cart = case((f.hold_expires_at > now, f.held), else_=0)
         statement = (
             update(fan_events)
-            .where(f.event_id == event_id, f.user_id == user_id, f.bought + open_cart + quantity <= limit)
-            .values(bought=f.bought + quantity)
+            .where(f.event_id == event_id, f.user_id == user_id, f.holding + open_cart + quantity <= limit)
+            .values(holding=f.holding + quantity)
         )
         return (await self.conn.execute(statement)).rowcount == 1
+
+    async def let_go(self, event_id: int, user_id: int, quantity: int) -> None:
+        f = fan_events.c
+        statement = (
+            update(fan_events)
+            .where(f.event_id == event_id, f.user_id == user_id, f.holding >= quantity)
+            .values(holding=f.holding - quantity)
+        )
+        await self.conn.execute(statement)
 
     async def returned(self, event_id: int, user_id: int, quantity: int) -> None:
         f = fan_events.c

@@ -84,6 +84,16 @@ class EventRepo(Repo):
         )
         return int((await self.conn.execute(query)).scalar() or 0)
 
+    async def awaiting_refunds(self, limit: int) -> list[int]:
+        e = events.c
+        query = (
+            select(e.id)
+            .where(e.status == EventStatus.CANCELLED, e.refunds_done_at.is_(None))
+            .order_by(e.cancelled_at, e.id)
+            .limit(limit)
+        )
+        return [int(r[0]) for r in await self.conn.execute(query)]
+
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -59,6 +59,8 @@ _TICKET_COLUMNS = (
     tickets.c.status,
     tickets.c.secret,
     tickets.c.version,
+    tickets.c.buyer_id,
+    tickets.c.holder_name,
 )
 
 
@@ -70,13 +72,21 @@ def _ticket(row: Any) -> Ticket:
 
 class TicketRepo(Repo):
     async def add_many(
-        self, order_id: int, event_id: int, holder_id: int, new: Sequence[NewTicket], now: datetime
+        self,
+        order_id: int,
+        event_id: int,
+        holder_id: int,
+        holder_name: str,
+        new: Sequence[NewTicket],
+        now: datetime,
     ) -> list[Ticket]:
         rows = [
             {
                 "order_id": order_id,
                 "event_id": event_id,
                 "holder_id": holder_id,
+                "buyer_id": holder_id,
+                "holder_name": holder_name,
                 "seat_id": t.seat_id,
                 "live_seat_id": t.seat_id,
                 "seat_label": t.seat_label,
@@ -121,12 +131,14 @@ class TicketRepo(Repo):
         )
         return (await self.conn.execute(statement)).rowcount == 1
 
-    async def transfer(self, ticket_id: int, from_holder: int, to_holder: int, secret: str) -> bool:
+    async def transfer(
+        self, ticket_id: int, from_holder: int, to_holder: int, to_name: str, secret: str
+    ) -> bool:
         t = tickets.c
         statement = (
             update(tickets)
             .where(t.id == ticket_id, t.holder_id == from_holder, t.status == TicketStatus.ACTIVE)
-            .values(holder_id=to_holder, secret=secret, version=t.version + 1)
+            .values(holder_id=to_holder, holder_name=to_name, secret=secret, version=t.version + 1)
         )
         return (await self.conn.execute(statement)).rowcount == 1
 
@@ -142,12 +154,14 @@ class TicketRepo(Repo):
     async def attendees(self, event_id: int) -> list[Attendee]:
         t = tickets.c
         query = (
-            select(t.id, t.order_id, t.holder_id, t.seat_label, t.price, t.status, t.created_at)
+            select(
+                t.id, t.order_id, t.holder_id, t.holder_name, t.seat_label, t.price, t.status, t.created_at
+            )
             .where(t.event_id == event_id)
             .order_by(t.id)
         )
         rows = await self.conn.execute(query)
-        return [Attendee(r[0], r[1], r[2], r[3], r[4], TicketStatus(r[5]), r[6]) for r in rows]
+        return [Attendee(r[0], r[1], r[2], r[3], r[4], r[5], TicketStatus(r[6]), r[7]) for r in rows]
 
 
 class OutboxRepo(Repo):

@@ -289,6 +289,8 @@ async def test_guild_settings_are_saved_and_replaced(any_uow: UnitOfWork) -> Non
         await any_uow.commit()
     async with any_uow:
         assert await any_uow.guilds.get(GUILD) == GuildConfig(GUILD, 77, None)
+        await any_uow.guilds.save(GuildConfig(GUILD, 77, None, "ko"))
+        assert await any_uow.guilds.get(GUILD) == GuildConfig(GUILD, 77, None, "ko")
         assert await any_uow.guilds.get(2) is None
 
 
@@ -555,8 +557,14 @@ async def test_close_cart_only_closes_the_cart_of_that_hold(any_uow: UnitOfWork)
         closed = await any_uow.fans.standing(event_id, FAN)
         unknown = await any_uow.fans.standing(event_id, 8)
     assert (untouched.hold_id, untouched.held, untouched.bought) == (current, 2, 0)
-    assert (closed.hold_id, closed.held, closed.hold_expires_at, closed.bought) == (None, 0, None, 2)
-    assert (unknown.hold_id, unknown.held, unknown.bought) == (None, 0, 0)
+    assert (closed.hold_id, closed.held, closed.hold_expires_at, closed.bought, closed.holding) == (
+        None,
+        0,
+        None,
+        2,
+        2,
+    )
+    assert (unknown.hold_id, unknown.held, unknown.bought, unknown.holding) == (None, 0, 0, 0)
 
 
 async def test_returned_gives_back_bought_places_but_never_below_zero(any_uow: UnitOfWork) -> None:
@@ -607,9 +615,9 @@ async def test_tickets_are_issued_listed_and_cancelled_once(any_uow: UnitOfWork)
         assert hold is not None
         order_id = await any_uow.orders.add(hold, key("pay"), NOW)
         new = [NewTicket(seat_ids[0], "R A1", 1000, "s1"), NewTicket(seat_ids[1], "R A2", 1000, "s2")]
-        issued = await any_uow.tickets.add_many(order_id, event_id, FAN, new, NOW)
+        issued = await any_uow.tickets.add_many(order_id, event_id, FAN, "nameFAN", new, NOW)
         elsewhere = await any_uow.tickets.add_many(
-            order_id, other_event, FAN, [NewTicket(None, None, 0, "s3")], NOW
+            order_id, other_event, FAN, "nameFAN", [NewTicket(None, None, 0, "s3")], NOW
         )
         cancelled = await any_uow.tickets.cancel(issued[0].id, NOW)
         cancelled_again = await any_uow.tickets.cancel(issued[0].id, NOW)
@@ -622,6 +630,7 @@ async def test_tickets_are_issued_listed_and_cancelled_once(any_uow: UnitOfWork)
         ("R A1", 1000, TicketStatus.ACTIVE, 1, "s1"),
         ("R A2", 1000, TicketStatus.ACTIVE, 1, "s2"),
     ]
+    assert {(t.holder_id, t.buyer_id, t.holder_name) for t in issued} == {(FAN, FAN, "nameFAN")}
     assert (cancelled, cancelled_again) == (True, False)
     assert got is not None and (got.status, got.version) == (TicketStatus.CANCELLED, 2)
     assert [t.id for t in for_order] == [issued[0].id, issued[1].id, elsewhere[0].id]
@@ -637,19 +646,19 @@ async def test_a_seat_backs_one_live_ticket_at_a_time(any_uow: UnitOfWork) -> No
         assert hold is not None
         order_id = await any_uow.orders.add(hold, key("pay"), NOW)
         [first] = await any_uow.tickets.add_many(
-            order_id, event_id, FAN, [NewTicket(seat_ids[0], "R A1", 1, "a")], NOW
+            order_id, event_id, FAN, "nameFAN", [NewTicket(seat_ids[0], "R A1", 1, "a")], NOW
         )
         await any_uow.commit()
     with pytest.raises((IntegrityError, ConstraintViolation)):
         async with any_uow:
             await any_uow.tickets.add_many(
-                order_id, event_id, 8, [NewTicket(seat_ids[0], "R A1", 1, "b")], NOW
+                order_id, event_id, 8, "name8", [NewTicket(seat_ids[0], "R A1", 1, "b")], NOW
             )
     async with any_uow:
         assert await any_uow.tickets.cancel(first.id, NOW)
         # Once its ticket is cancelled the seat may back a new one.
         [second] = await any_uow.tickets.add_many(
-            order_id, event_id, 8, [NewTicket(seat_ids[0], "R A1", 1, "c")], NOW
+            order_id, event_id, 8, "name8", [NewTicket(seat_ids[0], "R A1", 1, "c")], NOW
         )
     assert second.seat_id == seat_ids[0]
 
@@ -755,19 +764,35 @@ async def test_live_for_event_lists_the_active_holds_of_that_event(any_uow: Unit
     assert sorted(found) == sorted([live, lapsed])
 
 
-async def test_receive_counts_handed_over_tickets_against_the_limit(any_uow: UnitOfWork) -> None:
+async def test_tickets_in_hand_count_against_the_limit_and_leave_purchases_alone(
+    any_uow: UnitOfWork,
+) -> None:
     event_id, _ = await seated_event(any_uow)
     async with any_uow:
         hold_id = await add_hold(any_uow, event_id)
         assert await any_uow.fans.reserve(event_id, FAN, hold_id, 2, 4, NOW, LATER)
+        await any_uow.fans.close_cart(event_id, FAN, hold_id, bought=2)
         first = await any_uow.fans.receive(event_id, FAN, 2, 4, NOW)
         over = await any_uow.fans.receive(event_id, FAN, 1, 4, NOW)
         newcomer = await any_uow.fans.receive(event_id, 8, 4, 4, NOW)
-        # Once the cart has lapsed its seats no longer count against the limit.
-        after_lapse = await any_uow.fans.receive(event_id, FAN, 1, 4, LATER)
-        standing = await any_uow.fans.standing(event_id, FAN)
-    assert (first, over, newcomer, after_lapse) == (True, False, True, True)
-    assert (standing.hold_id, standing.held, standing.bought) == (hold_id, 2, 3)
+        await any_uow.fans.let_go(event_id, FAN, 3)
+        after_giving = await any_uow.fans.standing(event_id, FAN)
+        await any_uow.fans.let_go(event_id, FAN, 2)
+        never_below_zero = await any_uow.fans.standing(event_id, FAN)
+        # A live cart counts against what a fan may be given; a lapsed one does not.
+        cart = await add_hold(any_uow, event_id)
+        gifted = await add_hold(any_uow, event_id)
+        other = 9
+        assert await any_uow.fans.reserve(event_id, other, gifted, 3, 4, NOW, LATER)
+        gift_refused = await any_uow.fans.receive(event_id, other, 2, 4, NOW)
+        gift_after_lapse = await any_uow.fans.receive(event_id, other, 2, 4, LATER)
+        # Tickets in hand count against a new cart as purchases do.
+        in_hand_refused = await any_uow.fans.reserve(event_id, 8, cart, 1, 4, NOW, LATER)
+    assert (first, over, newcomer) == (True, False, True)
+    assert (gift_refused, gift_after_lapse, in_hand_refused) == (False, True, False)
+    # Giving tickets away empties the fan's hands but not their purchases: the limit still counts those.
+    assert (after_giving.bought, after_giving.holding) == (2, 1)
+    assert (never_below_zero.bought, never_below_zero.holding) == (2, 1)
 
 
 async def test_an_order_reads_back_by_id(any_uow: UnitOfWork) -> None:
@@ -791,20 +816,26 @@ async def test_a_ticket_moves_to_a_new_holder_with_a_new_secret_only_from_its_ho
         assert hold is not None
         order_id = await any_uow.orders.add(hold, key("pay"), NOW)
         new = [NewTicket(seat_ids[0], "R A1", 1000, "old1"), NewTicket(seat_ids[1], "R A2", 1000, "old2")]
-        kept, gone = await any_uow.tickets.add_many(order_id, event_id, FAN, new, NOW)
+        kept, gone = await any_uow.tickets.add_many(order_id, event_id, FAN, "nameFAN", new, NOW)
         await any_uow.tickets.cancel(gone.id, LATER)
-        not_theirs = await any_uow.tickets.transfer(kept.id, 8, 9, "new")
-        cancelled = await any_uow.tickets.transfer(gone.id, FAN, 8, "new")
-        moved = await any_uow.tickets.transfer(kept.id, FAN, 8, "fresh")
+        not_theirs = await any_uow.tickets.transfer(kept.id, 8, 9, "Nine", "new")
+        cancelled = await any_uow.tickets.transfer(gone.id, FAN, 8, "Eight", "new")
+        moved = await any_uow.tickets.transfer(kept.id, FAN, 8, "Eight", "fresh")
         ticket = await any_uow.tickets.get(kept.id)
         live = await any_uow.tickets.live_for_event(event_id, 10)
         attendees = await any_uow.tickets.attendees(event_id)
     assert (not_theirs, cancelled, moved) == (False, False, True)
-    assert ticket is not None and (ticket.holder_id, ticket.secret, ticket.version) == (8, "fresh", 2)
+    assert ticket is not None
+    assert (ticket.holder_id, ticket.holder_name, ticket.secret, ticket.version) == (8, "Eight", "fresh", 2)
+    # Money stays with whoever paid: the buyer does not change with the holder.
+    assert ticket.buyer_id == FAN
     assert [t.id for t in live] == [kept.id]
-    assert [(a.ticket_id, a.holder_id, a.seat_label, a.status, a.bought_at) for a in attendees] == [
-        (kept.id, 8, "R A1", TicketStatus.ACTIVE, NOW),
-        (gone.id, FAN, "R A2", TicketStatus.CANCELLED, NOW),
+    shown = [
+        (a.ticket_id, a.holder_id, a.holder_name, a.seat_label, a.status, a.bought_at) for a in attendees
+    ]
+    assert shown == [
+        (kept.id, 8, "Eight", "R A1", TicketStatus.ACTIVE, NOW),
+        (gone.id, FAN, "nameFAN", "R A2", TicketStatus.CANCELLED, NOW),
     ]
 
 

@@ -17,7 +17,7 @@ from core.services.booking import ConfirmHold, HoldSeats, confirm_hold, hold_sea
 from core.services.events import event_details
 from db.schema import seats, tickets
 from db.uow import SqlUnitOfWork
-from tests.support.builders import fund, key, on_sale_event
+from tests.support.builders import fan, fund, key, on_sale_event
 
 BUYERS = 300
 PRICE = 1000
@@ -48,7 +48,7 @@ async def _buy(
         first = rng.randrange(0, len(seat_ids) - 1)
         wanted = tuple(seat_ids[first : first + rng.choice((1, 2))])
         try:
-            held = await hold_seats(HoldSeats(event_id, user_id, key(), seat_ids=wanted), uow, clock)
+            held = await hold_seats(HoldSeats(event_id, fan(user_id), key(), seat_ids=wanted), uow, clock)
         except SeatUnavailable as exc:
             return Outcome(user_id, refused=exc.key)
     else:
@@ -57,7 +57,9 @@ async def _buy(
         for _attempt in range(80 if quantity == 1 else 6):
             try:
                 held = await hold_seats(
-                    HoldSeats(event_id, user_id, key(), section_id=section_id, quantity=quantity), uow, clock
+                    HoldSeats(event_id, fan(user_id), key(), section_id=section_id, quantity=quantity),
+                    uow,
+                    clock,
                 )
                 break
             except SoldOut as exc:
@@ -66,14 +68,14 @@ async def _buy(
                 continue
         else:
             return Outcome(user_id, refused="gave_up")
-    order = await confirm_hold(ConfirmHold(held.hold.id, user_id, key()), uow, clock)
+    order = await confirm_hold(ConfirmHold(held.hold.id, fan(user_id), key()), uow, clock)
     return Outcome(user_id, quantity=len(order.tickets))
 
 
 async def test_three_hundred_buyers_fifty_seats(engine: AsyncEngine, clock: FrozenClock) -> None:
     uow = SqlUnitOfWork(engine)
     event = await on_sale_event(uow, clock, layout=LAYOUT)
-    section = (await event_details(event.id, 1, uow, clock)).sections[0]
+    section = (await event_details(event.id, fan(1), uow, clock)).sections[0]
     async with uow:
         seat_ids = [r[0] for r in await uow.connection.execute(select(seats.c.id).order_by(seats.c.id))]
     users = list(range(10_000, 10_000 + BUYERS))

@@ -17,7 +17,7 @@ from core.services.outbox import Delivery
 from core.ticket_codes import TicketCodes
 from db.uow import SqlUnitOfWork
 from scheduler.runner import build_scheduler
-from tests.support.builders import fund, key, on_sale_event
+from tests.support.builders import fan, fund, key, on_sale_event
 
 
 class Inbox:
@@ -35,7 +35,7 @@ async def test_jobs_expire_holds_and_send_notices(engine: AsyncEngine, clock: Fr
     await fund(runtime.uow(), clock, 7, 10_000)
     section = await _section(runtime, event.id)
     held = await hold_seats(
-        HoldSeats(event.id, 7, key(), section_id=section, quantity=2), runtime.uow(), clock
+        HoldSeats(event.id, fan(7), key(), section_id=section, quantity=2), runtime.uow(), clock
     )
     async with runtime.uow() as uow:
         await uow.outbox.add("ticket_cancelled", {"ticket_id": 1, "user_id": 7}, clock.now())

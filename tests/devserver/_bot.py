@@ -182,6 +182,14 @@ def make_bot() -> ShowBot:
     )
 
 
+def make_members_bot() -> ShowBot:
+    intents = discord.Intents.default()
+    intents.members = True
+    return ShowBot(
+        command_prefix=commands.when_mentioned, intents=intents, guild_ready_timeout=FAST_GUILD_READY
+    )
+
+
 def make_sharded_bot() -> ShardedShowBot:
     intents = discord.Intents.default()
     intents.members = True  # also exercises member chunking at startup

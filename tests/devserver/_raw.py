@@ -13,6 +13,7 @@ from multidict import CIMultiDictProxy
 
 from bot.devserver import DevServer
 
+GUILDS_AND_MESSAGES = (1 << 0) | (1 << 9)  # no privileged intent
 PING_COMMAND = {"name": "ping", "description": "Check the bot answers", "type": 1}
 BOOK_COMMAND = {
     "name": "book",
@@ -79,11 +80,14 @@ class RawClient:
         hello = await self.receive()
         assert hello["op"] == 10
 
-    async def connect(self, *, shard: tuple[int, int] = (0, 1), token: str | None = None) -> dict[str, Any]:
+    async def connect(
+        self, *, shard: tuple[int, int] = (0, 1), token: str | None = None, intents: int = GUILDS_AND_MESSAGES
+    ) -> dict[str, Any]:
         """Open a zlib-stream socket and IDENTIFY; returns the READY payload."""
         await self.connect_only()
         await self.send(
-            2, {"token": token or self.server.token, "intents": 513, "shard": list(shard), "properties": {}}
+            2,
+            {"token": token or self.server.token, "intents": intents, "shard": list(shard), "properties": {}},
         )
         ready: dict[str, Any] = (await self.wait_for("READY"))["d"]
         return ready

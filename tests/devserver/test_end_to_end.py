@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
+import discord
 import pytest
 
 from bot.devserver import ActionRefused, DevServer, DevServerConfig, RouteLimit
 from bot.devserver.testing import running_bot, serve, serve_bot
 
-from ._bot import SEAT_MAP, TICKET, ShowBot, make_bot, make_sharded_bot, show_cog
+from ._bot import SEAT_MAP, TICKET, ShowBot, make_bot, make_members_bot, make_sharded_bot, show_cog
 from .conftest import Venue
 
 
@@ -262,7 +263,8 @@ async def test_serve_bot_builds_the_world_before_the_bot_connects() -> None:
 
 
 async def test_auto_sharded_bot_gets_interactions_on_both_shards() -> None:
-    config = DevServerConfig(recommended_shards=2)
+    # The sharded bot asks for the members intent, so the application must have it enabled.
+    config = DevServerConfig(recommended_shards=2, privileged_intents=discord.Intents(members=True).value)
     async with serve(config) as server:
         first = server.add_guild("Shard zero hall", shard=(0, 2))
         second = server.add_guild("Shard one hall", shard=(1, 2))
@@ -293,3 +295,23 @@ async def test_gateway_resume_after_the_server_drops_the_socket(
     assert (await result.wait_for_message()).content.startswith("pong")
     assert server.gateway.session_of_shard(0).id == session_id
     await asyncio.wait_for(show_cog(bot).resumed.wait(), timeout=5)
+
+
+async def test_a_bot_asking_for_a_privileged_intent_not_enabled_cannot_connect() -> None:
+    async with serve() as server:
+        with pytest.raises(discord.PrivilegedIntentsRequired):
+            async with running_bot(server, make_members_bot):
+                pass
+        assert [v.rule for v in server.take_violations()] == ["disallowed-intents"]
+
+
+async def test_an_enabled_members_intent_lets_the_bot_chunk_every_member() -> None:
+    config = DevServerConfig(privileged_intents=discord.Intents(members=True).value)
+    async with serve(config) as server:
+        guild = server.add_guild("Hall")
+        fan = server.add_member(guild, "fan")
+        async with running_bot(server, make_members_bot) as bot:
+            cached = bot.get_guild(guild.id)
+            # GUILD_CREATE lists only the bot without the presences intent, so the fan came by chunking.
+            assert cached is not None and cached.chunked and cached.get_member(fan.id) is not None
+            assert bot.application_flags.gateway_guild_members_limited

@@ -14,20 +14,15 @@ from discord import app_commands
 from discord.http import handle_message_parameters
 from discord.webhook.async_ import interaction_message_response_params
 
+from bot import devserver
 from bot.devserver import DevServer, DevServerConfig
 from bot.devserver._config import default_openapi_path
 from bot.devserver._schema import OpenApiValidator, load_validator
 
-pytestmark = pytest.mark.skipif(
-    not default_openapi_path().is_file(), reason="Discord's OpenAPI file is absent"
-)
-
 
 @pytest.fixture(scope="module")
 def validator() -> OpenApiValidator:
-    loaded = load_validator(default_openapi_path())
-    assert loaded is not None
-    return loaded
+    return load_validator(default_openapi_path())
 
 
 def rich_embed() -> discord.Embed:
@@ -164,6 +159,16 @@ def test_literal_path_segments_win_over_parameters(validator: OpenApiValidator) 
     assert validator.operation_for("GET", "/no/such/route") is None
 
 
-async def test_validation_is_skipped_when_the_file_is_absent(tmp_path: Path) -> None:
-    server = DevServer(DevServerConfig(openapi_path=tmp_path / "missing.json"))
-    assert server.validator is None
+def test_the_description_ships_with_the_package_under_its_licence() -> None:
+    package = Path(devserver.__file__).resolve().parent
+    described = default_openapi_path()
+    assert described.is_relative_to(package) and described.is_file()
+    assert "Discord" in (described.parent / "LICENSE").read_text(encoding="utf-8")
+
+
+def test_a_missing_description_is_refused_not_skipped(tmp_path: Path) -> None:
+    missing = tmp_path / "missing.json"
+
+    with pytest.raises(FileNotFoundError, match="OpenAPI description is missing") as refused:
+        DevServer(DevServerConfig(openapi_path=missing))
+    assert refused.value.filename == str(missing)

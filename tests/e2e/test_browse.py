@@ -33,10 +33,10 @@ async def post(
 ) -> int:
     """An event the organizer posted earlier, made straight through the services to keep tests quick."""
     now = world.clock.now()
+    await world.configure()
     event = await create_event(
         CreateEvent(
-            guild_id=world.guild.id,
-            organizer_id=world.organizer.id,
+            caller=world.caller(world.organizer),
             title=title,
             starts_at=now + timedelta(days=days),
             sale_opens_at=now,
@@ -49,7 +49,7 @@ async def post(
         world.clock,
     )
     if publish:
-        await publish_event(event.id, world.organizer.id, world.runtime.uow(), world.clock)
+        await publish_event(event.id, world.caller(world.organizer), world.runtime.uow(), world.clock)
     return event.id
 
 
@@ -124,7 +124,10 @@ async def test_filters_by_category_dates_and_keyword(world: World) -> None:
     await post(world, "Hamlet", days=20, category="theatre", venue="Arts Center")
     cats = await post(world, "Cats", days=40, category="musical", venue="Charlotte Theater")
     cats_start = local(
-        (await event_details(cats, world.fan.id, world.runtime.uow(), world.clock)).event.starts_at, ZONE
+        (
+            await event_details(cats, world.caller(world.fan), world.runtime.uow(), world.clock)
+        ).event.starts_at,
+        ZONE,
     )
     await post(world, "Rock Fest", days=60, category="festival", venue="Olympic Park")
     await post(world, "봄 콘서트", days=70, venue="올림픽홀")
@@ -214,7 +217,9 @@ async def test_autocomplete_offers_upcoming_events_by_name_or_number(world: Worl
     jazz = await post(world, "Jazz Night", days=10)
     hamlet = await post(world, "Hamlet", days=20, category="theatre")
     await post(world, "Jazz Secret", days=15, publish=False)
-    starts = (await event_details(jazz, world.fan.id, world.runtime.uow(), world.clock)).event.starts_at
+    starts = (
+        await event_details(jazz, world.caller(world.fan), world.runtime.uow(), world.clock)
+    ).event.starts_at
     jazz_label = f"Jazz Night · {local(starts, ZONE)}"
 
     everything = await world.server.autocomplete(
@@ -341,7 +346,7 @@ def seat_colour(message: Message, centre: tuple[int, int]) -> tuple[int, ...]:
 async def test_the_seat_map_shows_a_held_then_sold_seat_in_its_colour(world: World) -> None:
     await world.set_up()
     event_id = await world.published_event()
-    seats = (await event_details(event_id, world.fan.id, world.runtime.uow(), world.clock)).seats
+    seats = (await event_details(event_id, world.caller(world.fan), world.runtime.uow(), world.clock)).seats
     by_label = {s.label: s for s in seats}
     # The same seats drawn the same way put each seat where the bot's picture has it.
     centres = render_seat_map(

@@ -22,12 +22,14 @@ async def sell_a_ticket(world: World, event_id: int, fan: Member) -> None:
     """A fan buys one VIP seat, straight through the booking services."""
     await world.fund(fan)
     uow, clock = world.runtime.uow, world.clock
-    details = await event_details(event_id, fan.id, uow(), clock)
+    details = await event_details(event_id, world.caller(fan), uow(), clock)
     vip = details.sections[0].section_id
     held = await hold_seats(
-        HoldSeats(event_id, fan.id, f"hold-{fan.id}", section_id=vip, quantity=1), uow(), clock
+        HoldSeats(event_id, world.caller(fan), f"hold-{fan.id}", section_id=vip, quantity=1), uow(), clock
     )
-    await confirm_hold(ConfirmHold(held.hold.id, fan.id, f"pay-{fan.id}", locale="en"), uow(), clock)
+    await confirm_hold(
+        ConfirmHold(held.hold.id, world.caller(fan), f"pay-{fan.id}", locale="en"), uow(), clock
+    )
 
 
 async def test_the_wording_changes_even_after_tickets_are_sold(world: World) -> None:
@@ -142,7 +144,7 @@ async def test_the_organizer_edits_a_draft_before_publishing_it(world: World) ->
 async def test_a_cancelled_event_can_no_longer_change(world: World) -> None:
     await world.set_up()
     event_id = await world.published_event()
-    await cancel_event(event_id, world.organizer.id, world.runtime.uow, world.clock)
+    await cancel_event(event_id, world.caller(world.organizer), world.runtime.uow(), world.clock)
 
     reply = await world.reply(world.organizer, "event edit", event=event_id, title="Back on")
 

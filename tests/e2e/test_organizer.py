@@ -34,9 +34,13 @@ async def test_cancelling_an_event_refunds_every_ticket_and_tells_each_buyer(wor
     assert wrong.content == "To cancel, type the event's exact title in `confirm`: **Spring Concert**"
     assert await wallet_of(world, world.fans[0]) == 500_000 - 198_000
 
-    done = await world.reply(world.organizer, "event cancel", event=event_id, confirm="Spring Concert")
+    started = await world.reply(world.organizer, "event cancel", event=event_id, confirm="Spring Concert")
 
-    assert done.ephemeral
+    # The answer comes at once; the same message then follows the refunds to the end.
+    assert started.ephemeral
+    done = await world.until_says(started, "were refunded")
+    said = [revision.content for revision in done.history]
+    assert "**Spring Concert** is cancelled and its sales have stopped. Refunding 3 tickets…" in said
     assert done.content == (
         "**Spring Concert** is cancelled. 3 tickets were refunded (₩275,000) "
         "and their holders are told by DM."
@@ -73,7 +77,8 @@ async def test_cancelling_an_event_releases_carts_and_seats_and_a_late_payment_i
     event_id = await selling(world)
     await world.fund(world.fans[2])
     cart = await hold_best(world, world.fans[2], event_id, 2)
-    await world.reply(world.organizer, "event cancel", event=event_id, confirm="Spring Concert")
+    started = await world.reply(world.organizer, "event cancel", event=event_id, confirm="Spring Concert")
+    await world.until_says(started, "were refunded")
     async with world.runtime.uow() as uow:
         sections = await uow.seats.availability(event_id, world.clock.now())
         assert await uow.holds.live_for_event(event_id) == []
@@ -160,9 +165,10 @@ async def test_organizer_replies_in_korean(world: World) -> None:
     event_id = await selling(world)
     listed = await world.reply(world.organizer, "event attendees", locale="ko", event=event_id)
     assert listed.content == "**Spring Concert** 예매자 목록: 티켓 3매"
-    done = await world.reply(
+    started = await world.reply(
         world.organizer, "event cancel", locale="ko", event=event_id, confirm="Spring Concert"
     )
+    done = await world.until_says(started, "환불되었고")
     assert done.content == (
         "**Spring Concert** 공연이 취소되었습니다. "
         "티켓 3매(₩275,000)가 환불되었고 예매자에게 DM으로 안내합니다."

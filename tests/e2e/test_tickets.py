@@ -193,7 +193,7 @@ async def test_cancelling_tells_the_fan_by_dm(world: World) -> None:
     # The note goes out through the outbox, at the scheduler's next turn.
     assert await send_notices(world.runtime, DiscordDeliverer(world.bot, world.runtime)) == 1
     note = await world.server.wait_for_dm(world.fan)
-    assert note.content == "Ticket #1 was cancelled and refunded to your Picket wallet."
+    assert note.content == "Ticket #1 was cancelled and ₩99,000 was refunded to your Picket wallet."
 
 
 async def test_transferring_a_ticket_hands_it_over_and_revokes_the_old_code(world: World) -> None:

@@ -17,8 +17,11 @@ from zoneinfo import ZoneInfo
 from bot.client import PicketBot
 from bot.devserver import Channel, DevServer, Guild, InteractionResult, Member, Message, Role
 from bot.devserver.testing import FAST_GUILD_READY, running_bot, serve
+from core.caller import Caller
 from core.clock import FrozenClock
+from core.payments import SandboxPayments
 from core.runtime import Runtime
+from core.services.guilds import ConfigureGuild, configure_guild
 from core.services.wallet import TopUp, top_up
 from core.ticket_codes import TicketCodes
 from db.engine import make_engine
@@ -123,9 +126,26 @@ class World:
 
     async def fund(self, member: Member, amount: int = 1_000_000) -> None:
         self._counter[0] += 1
-        await top_up(
-            TopUp(member.id, amount, f"test-fund-{self._counter[0]}"), self.runtime.uow(), self.clock
+        funds = TopUp(member.id, amount, f"test-fund-{self._counter[0]}")
+        await top_up(funds, self.runtime.uow(), self.clock, self.runtime.payments)
+
+    async def until_says(self, message: Message, fragment: str, *, within: float = 10.0) -> Message:
+        """The message once an edit has made it say ``fragment`` (progress that ends in a result)."""
+        return await self.server.changes.wait_for(
+            lambda: message if fragment in (message.content or "") else None,
+            within=within,
+            what=f"message {message.id} to say {fragment!r}",
         )
+
+    async def configure(self) -> None:
+        """What /picket setup does, straight through the service (for tests about something else)."""
+        admin = Caller(self.admin.id, self.guild.id, manages_guild=True)
+        setup = ConfigureGuild(admin, self.organizer_role.id, self.announcements.id, "ko")
+        await configure_guild(setup, self.runtime.uow())
+
+    def caller(self, member: Member) -> Caller:
+        """The member acting in this world's server, as an interaction from them would say."""
+        return Caller(member.id, self.guild.id, frozenset(member.role_ids), name=member.user.name)
 
 
 def event_id_of(message: Message) -> int:
@@ -150,7 +170,7 @@ async def picket_world(data_dir: Path) -> AsyncIterator[World]:
         codes=TicketCodes.generate(),
         hold_minutes=10,
         max_tickets_per_fan=4,
-        sandbox_payments=True,
+        payments=SandboxPayments(),
     )
     try:
         async with serve() as server:

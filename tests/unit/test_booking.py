@@ -25,7 +25,7 @@ from core.models import Event, HoldStatus, SeatStatus, TicketStatus
 from core.services.booking import ConfirmHold, HoldSeats, HoldView, confirm_hold, hold_seats
 from core.services.events import event_details
 from core.services.wallet import history, ledger_totals
-from tests.support.builders import ORGANIZER, fund, key, on_sale_event
+from tests.support.builders import ORGANIZER, fan, fund, key, on_sale_event
 from tests.unit.fakes import FakeUnitOfWork
 
 FAN = 7
@@ -40,14 +40,14 @@ async def uow() -> AsyncIterator[FakeUnitOfWork]:
 
 
 async def section_of(event: Event, uow: FakeUnitOfWork, clock: FrozenClock) -> int:
-    return (await event_details(event.id, ORGANIZER, uow, clock)).sections[0].section_id
+    return (await event_details(event.id, fan(ORGANIZER), uow, clock)).sections[0].section_id
 
 
 async def hold_named(
     uow: FakeUnitOfWork, clock: FrozenClock, event: Event, *labels: str, user_id: int = FAN
 ) -> HoldView:
     seat_ids = uow.seat_ids(event.id, *labels)
-    return await hold_seats(HoldSeats(event.id, user_id, key("hold"), seat_ids=seat_ids), uow, clock)
+    return await hold_seats(HoldSeats(event.id, fan(user_id), key("hold"), seat_ids=seat_ids), uow, clock)
 
 
 def labels(view: HoldView) -> list[str]:
@@ -80,12 +80,14 @@ async def test_best_available_takes_adjacent_seats_in_the_front_row_centre(
 ) -> None:
     event = await on_sale_event(uow, clock, layout="R:A-C x 1-10 @ 1000")
     section_id = await section_of(event, uow, clock)
-    for fan in (FAN, OTHER_FAN):
-        await fund(uow, clock, fan, 5000)
+    for member in (FAN, OTHER_FAN):
+        await fund(uow, clock, member, 5000)
 
-    first = await hold_seats(HoldSeats(event.id, FAN, key(), section_id=section_id, quantity=2), uow, clock)
+    first = await hold_seats(
+        HoldSeats(event.id, fan(FAN), key(), section_id=section_id, quantity=2), uow, clock
+    )
     second = await hold_seats(
-        HoldSeats(event.id, OTHER_FAN, key(), section_id=section_id, quantity=3), uow, clock
+        HoldSeats(event.id, fan(OTHER_FAN), key(), section_id=section_id, quantity=3), uow, clock
     )
 
     assert labels(first) == ["R A5", "R A6"]
@@ -99,16 +101,16 @@ async def test_general_admission_holds_places_until_capacity_runs_out(
     uow: FakeUnitOfWork, clock: FrozenClock
 ) -> None:
     event = await on_sale_event(uow, clock, layout=None, ga_capacity=3, ga_price=500)
-    for fan in (FAN, OTHER_FAN):
-        await fund(uow, clock, fan, 5000)
+    for member in (FAN, OTHER_FAN):
+        await fund(uow, clock, member, 5000)
 
-    view = await hold_seats(HoldSeats(event.id, FAN, key(), quantity=2), uow, clock)
+    view = await hold_seats(HoldSeats(event.id, fan(FAN), key(), quantity=2), uow, clock)
     assert (view.seats, view.hold.seat_ids, view.hold.amount) == ([], (), 1000)
     assert uow.ga_taken(event.id) == 2
 
     before = uow.snapshot()
     with pytest.raises(SoldOut):
-        await hold_seats(HoldSeats(event.id, OTHER_FAN, key(), quantity=2), uow, clock)
+        await hold_seats(HoldSeats(event.id, fan(OTHER_FAN), key(), quantity=2), uow, clock)
     assert uow.snapshot() == before
     assert uow.holds_of(OTHER_FAN) == []
 
@@ -118,7 +120,7 @@ async def test_a_hold_reusing_its_client_key_returns_the_same_hold(
 ) -> None:
     event = await on_sale_event(uow, clock)
     await fund(uow, clock, FAN, 5000)
-    request = HoldSeats(event.id, FAN, "click-1", seat_ids=uow.seat_ids(event.id, "R B1", "R B2"))
+    request = HoldSeats(event.id, fan(FAN), "click-1", seat_ids=uow.seat_ids(event.id, "R B1", "R B2"))
 
     first = await hold_seats(request, uow, clock)
     after_first = uow.snapshot()
@@ -133,7 +135,9 @@ async def test_a_retried_best_available_hold_returns_the_seats_first_chosen(
 ) -> None:
     event = await on_sale_event(uow, clock)
     await fund(uow, clock, FAN, 5000)
-    request = HoldSeats(event.id, FAN, "click-1", section_id=await section_of(event, uow, clock), quantity=2)
+    request = HoldSeats(
+        event.id, fan(FAN), "click-1", section_id=await section_of(event, uow, clock), quantity=2
+    )
 
     first = await hold_seats(request, uow, clock)
     after_first = uow.snapshot()
@@ -150,7 +154,7 @@ async def test_a_retried_best_available_hold_that_took_the_last_seats_returns_th
     event = await on_sale_event(uow, clock, layout="R:A x 1-2 @ 1000")
     section_id = await section_of(event, uow, clock)
     await fund(uow, clock, FAN, 5000)
-    request = HoldSeats(event.id, FAN, "click-1", section_id=section_id, quantity=2)
+    request = HoldSeats(event.id, fan(FAN), "click-1", section_id=section_id, quantity=2)
 
     first = await hold_seats(request, uow, clock)
     again = await hold_seats(request, uow, clock)
@@ -168,7 +172,7 @@ async def test_confirming_issues_tickets_and_moves_the_money_once(
     await fund(uow, clock, FAN, 10_000)
     held = await hold_named(uow, clock, event, "VIP A2", "R B2")
 
-    order = await confirm_hold(ConfirmHold(held.hold.id, FAN, key("pay")), uow, clock)
+    order = await confirm_hold(ConfirmHold(held.hold.id, fan(FAN), key("pay")), uow, clock)
 
     assert (order.order.hold_id, order.order.user_id, order.order.amount) == (held.hold.id, FAN, 4000)
     assert [(t.seat_label, t.price, t.holder_id, t.status) for t in order.tickets] == [
@@ -196,10 +200,10 @@ async def test_a_retried_confirm_returns_the_same_order_and_charges_once(
     await fund(uow, clock, FAN, 5000)
     held = await hold_named(uow, clock, event, "R A1", "R A2")
 
-    first = await confirm_hold(ConfirmHold(held.hold.id, FAN, "pay-1"), uow, clock)
+    first = await confirm_hold(ConfirmHold(held.hold.id, fan(FAN), "pay-1"), uow, clock)
     after_first = uow.snapshot()
-    same_key = await confirm_hold(ConfirmHold(held.hold.id, FAN, "pay-1"), uow, clock)
-    new_key = await confirm_hold(ConfirmHold(held.hold.id, FAN, "pay-2"), uow, clock)
+    same_key = await confirm_hold(ConfirmHold(held.hold.id, fan(FAN), "pay-1"), uow, clock)
+    new_key = await confirm_hold(ConfirmHold(held.hold.id, fan(FAN), "pay-2"), uow, clock)
 
     assert (same_key.order, same_key.tickets) == (first.order, first.tickets)
     assert (new_key.order, new_key.tickets) == (first.order, first.tickets)
@@ -217,11 +221,11 @@ async def test_a_confirm_the_wallet_can_no_longer_cover_changes_nothing(
     first = await hold_named(uow, clock, event, "R A1")
     other_event = await on_sale_event(uow, clock)
     second = await hold_named(uow, clock, other_event, "R A1")
-    await confirm_hold(ConfirmHold(first.hold.id, FAN, key()), uow, clock)
+    await confirm_hold(ConfirmHold(first.hold.id, fan(FAN), key()), uow, clock)
     before = uow.snapshot()
 
     with pytest.raises(InsufficientFunds):
-        await confirm_hold(ConfirmHold(second.hold.id, FAN, key()), uow, clock)
+        await confirm_hold(ConfirmHold(second.hold.id, fan(FAN), key()), uow, clock)
 
     assert uow.snapshot() == before
     assert uow.state.holds[second.hold.id].status is HoldStatus.ACTIVE
@@ -237,9 +241,9 @@ async def test_a_fan_cannot_confirm_someone_elses_hold(uow: FakeUnitOfWork, cloc
     before = uow.snapshot()
 
     with pytest.raises(HoldNotFound):
-        await confirm_hold(ConfirmHold(held.hold.id, OTHER_FAN, key()), uow, clock)
+        await confirm_hold(ConfirmHold(held.hold.id, fan(OTHER_FAN), key()), uow, clock)
     with pytest.raises(HoldNotFound):
-        await confirm_hold(ConfirmHold(held.hold.id + 100, FAN, key()), uow, clock)
+        await confirm_hold(ConfirmHold(held.hold.id + 100, fan(FAN), key()), uow, clock)
 
     assert uow.snapshot() == before
 
@@ -253,7 +257,7 @@ async def test_the_per_fan_limit_counts_tickets_from_earlier_orders(
     event = await on_sale_event(uow, clock, per_user_limit=4)
     await fund(uow, clock, FAN, 10_000)
     held = await hold_named(uow, clock, event, "R A1", "R A2", "R A3")
-    await confirm_hold(ConfirmHold(held.hold.id, FAN, key()), uow, clock)
+    await confirm_hold(ConfirmHold(held.hold.id, fan(FAN), key()), uow, clock)
     before = uow.snapshot()
 
     with pytest.raises(LimitReached) as refused:
@@ -295,7 +299,7 @@ async def test_a_hold_for_no_seats_is_refused(uow: FakeUnitOfWork, clock: Frozen
 
     with pytest.raises(InvalidQuantity):
         await hold_seats(
-            HoldSeats(event.id, FAN, key(), section_id=section_id, quantity=quantity), uow, clock
+            HoldSeats(event.id, fan(FAN), key(), section_id=section_id, quantity=quantity), uow, clock
         )
 
     assert uow.snapshot() == before
@@ -308,7 +312,7 @@ async def test_naming_a_seat_twice_is_refused(uow: FakeUnitOfWork, clock: Frozen
     seat_id = uow.seat_ids(event.id, "R A1")[0]
 
     with pytest.raises(InvalidQuantity):
-        await hold_seats(HoldSeats(event.id, FAN, key(), seat_ids=(seat_id, seat_id)), uow, clock)
+        await hold_seats(HoldSeats(event.id, fan(FAN), key(), seat_ids=(seat_id, seat_id)), uow, clock)
 
     assert uow.snapshot() == before
 
@@ -319,7 +323,7 @@ async def test_a_hold_on_an_unknown_event_is_refused(uow: FakeUnitOfWork, clock:
     before = uow.snapshot()
 
     with pytest.raises(EventNotFound):
-        await hold_seats(HoldSeats(event.id + 1, FAN, key(), section_id=1, quantity=1), uow, clock)
+        await hold_seats(HoldSeats(event.id + 1, fan(FAN), key(), section_id=1, quantity=1), uow, clock)
 
     assert uow.snapshot() == before
 
@@ -331,7 +335,7 @@ async def test_more_seats_than_the_per_fan_limit_is_refused(uow: FakeUnitOfWork,
     before = uow.snapshot()
 
     with pytest.raises(LimitReached):
-        await hold_seats(HoldSeats(event.id, FAN, key(), section_id=section_id, quantity=5), uow, clock)
+        await hold_seats(HoldSeats(event.id, fan(FAN), key(), section_id=section_id, quantity=5), uow, clock)
 
     assert uow.snapshot() == before
 
@@ -388,7 +392,7 @@ async def test_a_hold_on_a_taken_seat_is_refused(uow: FakeUnitOfWork, clock: Fro
     with pytest.raises(SeatUnavailable):
         await hold_named(uow, clock, event, "R A1", "R A2", user_id=OTHER_FAN)
     with pytest.raises(SeatUnavailable):
-        await hold_seats(HoldSeats(event.id, OTHER_FAN, key(), seat_ids=(foreign_seat,)), uow, clock)
+        await hold_seats(HoldSeats(event.id, fan(OTHER_FAN), key(), seat_ids=(foreign_seat,)), uow, clock)
 
     assert uow.snapshot() == before
     assert uow.seat_status(uow.seat_ids(event.id, "R A1")[0]) is SeatStatus.AVAILABLE
@@ -399,18 +403,20 @@ async def test_best_available_without_a_block_left_is_refused(
 ) -> None:
     event = await on_sale_event(uow, clock, layout="R:A x 1-3 @ 1000")
     section_id = await section_of(event, uow, clock)
-    for fan in (FAN, OTHER_FAN):
-        await fund(uow, clock, fan, 5000)
+    for member in (FAN, OTHER_FAN):
+        await fund(uow, clock, member, 5000)
     await hold_named(uow, clock, event, "R A2")
     before = uow.snapshot()
 
     # Two seats are left, but not side by side.
     with pytest.raises(SeatUnavailable):
-        await hold_seats(HoldSeats(event.id, OTHER_FAN, key(), section_id=section_id, quantity=2), uow, clock)
+        await hold_seats(
+            HoldSeats(event.id, fan(OTHER_FAN), key(), section_id=section_id, quantity=2), uow, clock
+        )
     assert uow.snapshot() == before
 
     await hold_named(uow, clock, event, "R A1", "R A3", user_id=OTHER_FAN)
     before = uow.snapshot()
     with pytest.raises(SoldOut):
-        await hold_seats(HoldSeats(event.id, FAN, key(), section_id=section_id, quantity=1), uow, clock)
+        await hold_seats(HoldSeats(event.id, fan(FAN), key(), section_id=section_id, quantity=1), uow, clock)
     assert uow.snapshot() == before

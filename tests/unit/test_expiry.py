@@ -21,7 +21,7 @@ from core.services.booking import (
     release_hold,
 )
 from core.services.wallet import ledger_totals
-from tests.support.builders import fund, key, on_sale_event
+from tests.support.builders import fan, fund, key, on_sale_event
 from tests.unit.fakes import FakeUnitOfWork
 
 FAN = 7
@@ -39,8 +39,8 @@ async def uow() -> AsyncIterator[FakeUnitOfWork]:
 @pytest.fixture
 async def event(uow: FakeUnitOfWork, clock: FrozenClock) -> Event:
     event = await on_sale_event(uow, clock, hold_minutes=10)
-    for fan in (FAN, OTHER_FAN):
-        await fund(uow, clock, fan, 5000)
+    for member in (FAN, OTHER_FAN):
+        await fund(uow, clock, member, 5000)
     return event
 
 
@@ -48,7 +48,7 @@ async def hold(
     uow: FakeUnitOfWork, clock: FrozenClock, event: Event, *labels: str, user_id: int = FAN
 ) -> HoldView:
     seat_ids = uow.seat_ids(event.id, *labels)
-    return await hold_seats(HoldSeats(event.id, user_id, key("hold"), seat_ids=seat_ids), uow, clock)
+    return await hold_seats(HoldSeats(event.id, fan(user_id), key("hold"), seat_ids=seat_ids), uow, clock)
 
 
 def statuses(uow: FakeUnitOfWork, view: HoldView) -> list[SeatStatus]:
@@ -100,7 +100,7 @@ async def test_seats_of_a_lapsed_hold_go_to_the_next_buyer_before_any_sweep(
     assert await expire_due_holds(uow, clock) == 1
     assert uow.state.holds[lapsed.hold.id].status is HoldStatus.EXPIRED
     assert statuses(uow, taken) == [SeatStatus.HELD] * 2
-    order = await confirm_hold(ConfirmHold(taken.hold.id, OTHER_FAN, key()), uow, clock)
+    order = await confirm_hold(ConfirmHold(taken.hold.id, fan(OTHER_FAN), key()), uow, clock)
     assert [t.seat_id for t in order.tickets] == list(taken.hold.seat_ids)
 
 
@@ -123,7 +123,7 @@ async def test_a_confirm_after_the_hold_ran_out_is_refused_and_charges_nothing(
     before = uow.snapshot()
 
     with pytest.raises(HoldExpired):
-        await confirm_hold(ConfirmHold(view.hold.id, FAN, key()), uow, clock)
+        await confirm_hold(ConfirmHold(view.hold.id, fan(FAN), key()), uow, clock)
 
     assert uow.snapshot() == before
     assert uow.balance(Account.wallet(FAN)) == 5000
@@ -140,7 +140,7 @@ async def test_a_confirm_after_the_seats_went_to_someone_else_is_refused(
     before = uow.snapshot()
 
     with pytest.raises(HoldExpired):
-        await confirm_hold(ConfirmHold(view.hold.id, FAN, key()), uow, clock)
+        await confirm_hold(ConfirmHold(view.hold.id, fan(FAN), key()), uow, clock)
 
     assert uow.snapshot() == before
     assert uow.balance(Account.wallet(FAN)) == 5000
@@ -151,16 +151,16 @@ async def test_releasing_a_hold_frees_its_seats_and_closes_the_cart(
 ) -> None:
     view = await hold(uow, clock, event, "R A1", "R A2")
 
-    await release_hold(view.hold.id, FAN, uow, clock)
+    await release_hold(view.hold.id, fan(FAN), uow, clock)
 
     assert uow.state.holds[view.hold.id].status is HoldStatus.RELEASED
     assert statuses(uow, view) == [SeatStatus.AVAILABLE] * 2
     assert uow.standing(event.id, FAN).hold_id is None
     with pytest.raises(HoldExpired):
-        await confirm_hold(ConfirmHold(view.hold.id, FAN, key()), uow, clock)
+        await confirm_hold(ConfirmHold(view.hold.id, fan(FAN), key()), uow, clock)
     # A second release, or a sweep, finds nothing to do.
     before = uow.snapshot()
-    await release_hold(view.hold.id, FAN, uow, clock)
+    await release_hold(view.hold.id, fan(FAN), uow, clock)
     clock.advance(HOLD_TIME)
     assert await expire_due_holds(uow, clock) == 0
     assert uow.snapshot() == before
@@ -170,10 +170,10 @@ async def test_releasing_a_confirmed_hold_keeps_the_tickets(
     uow: FakeUnitOfWork, clock: FrozenClock, event: Event
 ) -> None:
     view = await hold(uow, clock, event, "R A1")
-    await confirm_hold(ConfirmHold(view.hold.id, FAN, key()), uow, clock)
+    await confirm_hold(ConfirmHold(view.hold.id, fan(FAN), key()), uow, clock)
     before = uow.snapshot()
 
-    await release_hold(view.hold.id, FAN, uow, clock)
+    await release_hold(view.hold.id, fan(FAN), uow, clock)
 
     assert uow.snapshot() == before
     assert statuses(uow, view) == [SeatStatus.SOLD]
@@ -186,7 +186,7 @@ async def test_only_the_fan_who_holds_may_release(
     before = uow.snapshot()
 
     with pytest.raises(HoldNotFound):
-        await release_hold(view.hold.id, OTHER_FAN, uow, clock)
+        await release_hold(view.hold.id, fan(OTHER_FAN), uow, clock)
 
     assert uow.snapshot() == before
 
@@ -195,13 +195,13 @@ async def test_the_sweep_gives_general_admission_places_back(uow: FakeUnitOfWork
     event = await on_sale_event(uow, clock, layout=None, ga_capacity=2, ga_price=500)
     await fund(uow, clock, FAN, 5000)
     await fund(uow, clock, OTHER_FAN, 5000)
-    await hold_seats(HoldSeats(event.id, FAN, key(), quantity=2), uow, clock)
+    await hold_seats(HoldSeats(event.id, fan(FAN), key(), quantity=2), uow, clock)
     clock.advance(HOLD_TIME)
 
     assert await expire_due_holds(uow, clock) == 1
 
     assert uow.ga_taken(event.id) == 0
-    view = await hold_seats(HoldSeats(event.id, OTHER_FAN, key(), quantity=2), uow, clock)
+    view = await hold_seats(HoldSeats(event.id, fan(OTHER_FAN), key(), quantity=2), uow, clock)
     assert view.hold.quantity == 2
 
 
@@ -211,9 +211,9 @@ async def test_places_of_a_lapsed_general_admission_hold_go_to_the_next_buyer_be
     event = await on_sale_event(uow, clock, layout=None, ga_capacity=2, ga_price=500)
     await fund(uow, clock, FAN, 5000)
     await fund(uow, clock, OTHER_FAN, 5000)
-    await hold_seats(HoldSeats(event.id, FAN, key(), quantity=2), uow, clock)
+    await hold_seats(HoldSeats(event.id, fan(FAN), key(), quantity=2), uow, clock)
     clock.advance(HOLD_TIME)
 
-    view = await hold_seats(HoldSeats(event.id, OTHER_FAN, key(), quantity=2), uow, clock)
+    view = await hold_seats(HoldSeats(event.id, fan(OTHER_FAN), key(), quantity=2), uow, clock)
 
     assert view.hold.quantity == 2

@@ -12,9 +12,9 @@ from core.errors import RefundClosed, TicketNotFound
 from core.ledger import Account
 from core.models import Event, SeatStatus, Ticket, TicketStatus
 from core.services.booking import ConfirmHold, HoldSeats, confirm_hold, hold_seats
-from core.services.tickets import CancelTicket, cancel_ticket, list_tickets
+from core.services.tickets import CancelTicket, Refunded, cancel_ticket, ticket_cards
 from core.services.wallet import ledger_totals
-from tests.support.builders import ORGANIZER, fund, key, on_sale_event
+from tests.support.builders import ORGANIZER, fan, fund, key, on_sale_event
 from tests.unit.fakes import FakeUnitOfWork
 
 FAN = 7
@@ -32,8 +32,10 @@ async def buy(
     uow: FakeUnitOfWork, clock: FrozenClock, event: Event, *labels: str, quantity: int = 0
 ) -> list[Ticket]:
     seat_ids = uow.seat_ids(event.id, *labels)
-    held = await hold_seats(HoldSeats(event.id, FAN, key(), seat_ids=seat_ids, quantity=quantity), uow, clock)
-    return (await confirm_hold(ConfirmHold(held.hold.id, FAN, key()), uow, clock)).tickets
+    held = await hold_seats(
+        HoldSeats(event.id, fan(FAN), key(), seat_ids=seat_ids, quantity=quantity), uow, clock
+    )
+    return (await confirm_hold(ConfirmHold(held.hold.id, fan(FAN), key()), uow, clock)).tickets
 
 
 async def test_cancelling_refunds_the_price_frees_the_seat_and_gives_back_the_place(
@@ -44,15 +46,15 @@ async def test_cancelling_refunds_the_price_frees_the_seat_and_gives_back_the_pl
     vip, _ = await buy(uow, clock, event, "VIP A1", "R B1")
     assert uow.balance(Account.wallet(FAN)) == 6000
 
-    refund = await cancel_ticket(CancelTicket(vip.id, FAN), uow, clock)
+    refund = await cancel_ticket(CancelTicket(vip.id, fan(FAN)), uow, clock)
 
-    assert refund == 3000
+    assert refund == Refunded(3000, FAN)
     assert uow.balance(Account.wallet(FAN)) == 9000
     assert uow.balance(Account.payable(ORGANIZER)) == 1000
     assert uow.state.tickets[vip.id].status is TicketStatus.CANCELLED
     assert uow.seat_status(uow.seat_ids(event.id, "VIP A1")[0]) is SeatStatus.AVAILABLE
     assert uow.standing(event.id, FAN).bought == 1
-    assert [t.seat_label for t in await list_tickets(FAN, uow)] == ["R B1"]
+    assert [c.ticket.seat_label for c in await ticket_cards(fan(FAN), uow)] == ["R B1"]
     message = uow.messages()[-1]
     assert message.kind == "ticket_cancelled"
     assert (message.payload["ticket_id"], message.payload["user_id"]) == (vip.id, FAN)
@@ -68,7 +70,7 @@ async def test_cancelling_a_general_admission_ticket_gives_the_place_back(
     await fund(uow, clock, FAN, 5000)
     first, _ = await buy(uow, clock, event, quantity=2)
 
-    assert await cancel_ticket(CancelTicket(first.id, FAN), uow, clock) == 700
+    assert (await cancel_ticket(CancelTicket(first.id, fan(FAN)), uow, clock)).amount == 700
 
     assert uow.ga_taken(event.id) == 1
     assert uow.balance(Account.wallet(FAN)) == 5000 - 700
@@ -79,7 +81,7 @@ async def test_a_free_ticket_cancels_without_a_posting(uow: FakeUnitOfWork, cloc
     event = await on_sale_event(uow, clock, layout="R:A x 1-4 @ 0")
     [ticket] = await buy(uow, clock, event, "R A1")
 
-    assert await cancel_ticket(CancelTicket(ticket.id, FAN), uow, clock) == 0
+    assert (await cancel_ticket(CancelTicket(ticket.id, fan(FAN)), uow, clock)).amount == 0
 
     assert uow.state.entries == []
     assert uow.seat_status(uow.seat_ids(event.id, "R A1")[0]) is SeatStatus.AVAILABLE
@@ -92,12 +94,12 @@ async def test_refunds_close_at_the_cut_off(uow: FakeUnitOfWork, clock: FrozenCl
     cut_off = event.starts_at - timedelta(hours=event.refund_cutoff_hours)
 
     clock.set(cut_off - timedelta(seconds=1))
-    assert await cancel_ticket(CancelTicket(first.id, FAN), uow, clock) == 1000
+    assert (await cancel_ticket(CancelTicket(first.id, fan(FAN)), uow, clock)).amount == 1000
 
     clock.set(cut_off)
     before = uow.snapshot()
     with pytest.raises(RefundClosed):
-        await cancel_ticket(CancelTicket(second.id, FAN), uow, clock)
+        await cancel_ticket(CancelTicket(second.id, fan(FAN)), uow, clock)
     assert uow.snapshot() == before
     assert uow.state.tickets[second.id].status is TicketStatus.ACTIVE
     assert second.seat_id is not None and uow.seat_status(second.seat_id) is SeatStatus.SOLD
@@ -109,15 +111,15 @@ async def test_a_ticket_is_refunded_once_and_only_to_its_holder(
     event = await on_sale_event(uow, clock)
     await fund(uow, clock, FAN, 5000)
     first, second = await buy(uow, clock, event, "R A1", "R A2")
-    await cancel_ticket(CancelTicket(first.id, FAN), uow, clock)
+    await cancel_ticket(CancelTicket(first.id, fan(FAN)), uow, clock)
     before = uow.snapshot()
 
     with pytest.raises(TicketNotFound):
-        await cancel_ticket(CancelTicket(first.id, FAN), uow, clock)
+        await cancel_ticket(CancelTicket(first.id, fan(FAN)), uow, clock)
     with pytest.raises(TicketNotFound):
-        await cancel_ticket(CancelTicket(second.id, OTHER_FAN), uow, clock)
+        await cancel_ticket(CancelTicket(second.id, fan(OTHER_FAN)), uow, clock)
     with pytest.raises(TicketNotFound):
-        await cancel_ticket(CancelTicket(second.id + 100, FAN), uow, clock)
+        await cancel_ticket(CancelTicket(second.id + 100, fan(FAN)), uow, clock)
 
     assert uow.snapshot() == before
     assert uow.balance(Account.wallet(FAN)) == 4000

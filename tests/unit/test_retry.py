@@ -9,9 +9,12 @@ import pytest
 import core.retry
 from core.clock import FrozenClock
 from core.errors import Busy, Retryable, SoldOut
+from core.payments import SandboxPayments
 from core.retry import ATTEMPTS, retrying
 from core.services.wallet import TopUp, balance, ledger_totals, top_up
 from tests.unit.fakes import FakeUnitOfWork
+
+SANDBOX = SandboxPayments()
 
 FAN = 7
 
@@ -92,7 +95,7 @@ async def test_a_refused_commit_is_retried_and_the_top_up_credited_once(
 ) -> None:
     uow.failing_commits = 2
 
-    assert await top_up(TopUp(FAN, 3000, "pay-1"), uow, clock) == 3000
+    assert await top_up(TopUp(FAN, 3000, "pay-1"), uow, clock, SANDBOX) == 3000
 
     assert (uow.transactions, uow.commits) == (3, 1)
     assert await balance(FAN, uow) == 3000
@@ -106,7 +109,7 @@ async def test_a_top_up_the_database_keeps_refusing_is_busy_and_changes_nothing(
     before = uow.snapshot()
 
     with pytest.raises(Busy):
-        await top_up(TopUp(FAN, 3000, "pay-1"), uow, clock)
+        await top_up(TopUp(FAN, 3000, "pay-1"), uow, clock, SANDBOX)
 
     assert uow.transactions == ATTEMPTS
     assert uow.snapshot() == before

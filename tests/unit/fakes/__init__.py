@@ -12,6 +12,7 @@ from core.errors import Retryable
 from core.ledger import Account
 from core.models import FanStanding, Hold, SeatStatus
 from core.ports import (
+    AppStateRepository,
     EventRepository,
     FanRepository,
     GeneralAdmissionRepository,
@@ -24,7 +25,7 @@ from core.ports import (
     TicketRepository,
 )
 from tests.unit.fakes.booking import FakeFans, FakeGeneralAdmission, FakeHolds, FakeSeats
-from tests.unit.fakes.events import FakeEvents, FakeGuilds
+from tests.unit.fakes.events import FakeAppState, FakeEvents, FakeGuilds
 from tests.unit.fakes.sales import (
     ConstraintViolation,
     FakeLedger,
@@ -51,6 +52,7 @@ class FakeUnitOfWork:
     tickets: TicketRepository
     ledger: LedgerRepository
     outbox: Outbox
+    app_state: AppStateRepository
 
     def __init__(self) -> None:
         self.state = State()
@@ -69,6 +71,7 @@ class FakeUnitOfWork:
         self.tickets = FakeTickets(self._open_state)
         self.ledger = FakeLedger(self._open_state)
         self.outbox = FakeOutbox(self._open_state)
+        self.app_state = FakeAppState(self._open_state)
 
     def _open_state(self) -> State:
         assert self._tx is not None, "the unit of work is not open"
@@ -112,7 +115,7 @@ class FakeUnitOfWork:
         return self.state.balance(account)
 
     def standing(self, event_id: int, user_id: int) -> FanStanding:
-        return self.state.fans.get((event_id, user_id), FanStanding(None, 0, None, 0))
+        return self.state.fans.get((event_id, user_id), FanStanding(None, 0, None, 0, 0))
 
     def holds_of(self, user_id: int) -> list[Hold]:
         return [h for h in self.state.holds.values() if h.user_id == user_id]

@@ -168,7 +168,7 @@ class FakeHolds(Repo):
         return [h.id for h in sorted(due, key=lambda h: (h.expires_at, h.id))[:limit]]
 
 
-_NO_STANDING = FanStanding(hold_id=None, held=0, hold_expires_at=None, bought=0)
+_NO_STANDING = FanStanding(hold_id=None, held=0, hold_expires_at=None, bought=0, holding=0)
 
 
 class FakeFans(Repo):
@@ -185,7 +185,7 @@ class FakeFans(Repo):
         # The row is created even when the reservation is refused, as INSERT IGNORE does.
         row = self.db.fans.setdefault((event_id, user_id), _NO_STANDING)
         no_open_cart = row.hold_id is None or (row.hold_expires_at is not None and row.hold_expires_at <= now)
-        if not no_open_cart or row.bought + quantity > limit:
+        if not no_open_cart or row.bought + quantity > limit or row.holding + quantity > limit:
             return False
         self.db.fans[event_id, user_id] = replace(
             row, hold_id=hold_id, held=quantity, hold_expires_at=expires_at
@@ -198,16 +198,23 @@ class FakeFans(Repo):
     async def close_cart(self, event_id: int, user_id: int, hold_id: int, bought: int) -> None:
         row = self.db.fans.get((event_id, user_id))
         if row is not None and row.hold_id == hold_id:
-            self.db.fans[event_id, user_id] = FanStanding(None, 0, None, row.bought + bought)
+            self.db.fans[event_id, user_id] = FanStanding(
+                None, 0, None, row.bought + bought, row.holding + bought
+            )
 
     async def receive(self, event_id: int, user_id: int, quantity: int, limit: int, now: datetime) -> bool:
         row = self.db.fans.setdefault((event_id, user_id), _NO_STANDING)
         # A live cart counts too; a lapsed one no longer holds anything.
         open_cart = row.held if row.hold_expires_at is not None and row.hold_expires_at > now else 0
-        if row.bought + open_cart + quantity > limit:
+        if row.holding + open_cart + quantity > limit:
             return False
-        self.db.fans[event_id, user_id] = replace(row, bought=row.bought + quantity)
+        self.db.fans[event_id, user_id] = replace(row, holding=row.holding + quantity)
         return True
+
+    async def let_go(self, event_id: int, user_id: int, quantity: int) -> None:
+        row = self.db.fans.get((event_id, user_id))
+        if row is not None and row.holding >= quantity:
+            self.db.fans[event_id, user_id] = replace(row, holding=row.holding - quantity)
 
     async def returned(self, event_id: int, user_id: int, quantity: int) -> None:
         row = self.db.fans.get((event_id, user_id))

@@ -72,6 +72,15 @@ class FakeEvents(Repo):
             1 for t in self.db.tickets.values() if t.event_id == event_id and t.status is TicketStatus.ACTIVE
         )
 
+    async def awaiting_refunds(self, limit: int) -> list[int]:
+        pending = [
+            e
+            for e in self.db.events.values()
+            if e.status is EventStatus.CANCELLED and e.refunds_done_at is None
+        ]
+        pending.sort(key=lambda e: (e.cancelled_at or e.created_at, e.id))
+        return [e.id for e in pending[:limit]]
+
 
 def _contains(text: str, fragment: str) -> bool:
     """ILIKE '%fragment%': a case-insensitive substring, with no wildcards of its own."""
@@ -84,3 +93,11 @@ class FakeGuilds(Repo):
 
     async def save(self, config: GuildConfig) -> None:
         self.db.guilds[config.guild_id] = config
+
+
+class FakeAppState(Repo):
+    async def get(self, name: str) -> str | None:
+        return self.db.app_state.get(name)
+
+    async def put(self, name: str, value: str) -> None:
+        self.db.app_state[name] = value

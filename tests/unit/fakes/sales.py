@@ -50,7 +50,13 @@ class FakeOrders(Repo):
 
 class FakeTickets(Repo):
     async def add_many(
-        self, order_id: int, event_id: int, holder_id: int, tickets: Sequence[NewTicket], now: datetime
+        self,
+        order_id: int,
+        event_id: int,
+        holder_id: int,
+        holder_name: str,
+        tickets: Sequence[NewTicket],
+        now: datetime,
     ) -> list[Ticket]:
         live = {t.seat_id for t in self.db.tickets.values() if t.status is TicketStatus.ACTIVE}
         seats = [t.seat_id for t in tickets if t.seat_id is not None]
@@ -70,6 +76,8 @@ class FakeTickets(Repo):
                 TicketStatus.ACTIVE,
                 new.secret,
                 version=1,
+                buyer_id=holder_id,
+                holder_name=holder_name,
             )
             self.db.tickets[ticket_id] = ticket
             self.db.ticket_created_at[ticket_id] = now
@@ -100,11 +108,15 @@ class FakeTickets(Repo):
         )
         return True
 
-    async def transfer(self, ticket_id: int, from_holder: int, to_holder: int, secret: str) -> bool:
+    async def transfer(
+        self, ticket_id: int, from_holder: int, to_holder: int, to_name: str, secret: str
+    ) -> bool:
         ticket = self.db.tickets.get(ticket_id)
         if ticket is None or ticket.holder_id != from_holder or ticket.status is not TicketStatus.ACTIVE:
             return False
-        moved = replace(ticket, holder_id=to_holder, secret=secret, version=ticket.version + 1)
+        moved = replace(
+            ticket, holder_id=to_holder, holder_name=to_name, secret=secret, version=ticket.version + 1
+        )
         self.db.tickets[ticket_id] = moved
         return True
 
@@ -120,6 +132,7 @@ class FakeTickets(Repo):
                 t.id,
                 t.order_id,
                 t.holder_id,
+                t.holder_name,
                 t.seat_label,
                 t.price,
                 t.status,

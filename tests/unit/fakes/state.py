@@ -92,6 +92,7 @@ class State:
     accounts: dict[Account, int] = field(default_factory=dict)
     entries: list[LedgerEntry] = field(default_factory=list)
     outbox: list[OutboxRow] = field(default_factory=list)
+    app_state: dict[str, str] = field(default_factory=dict)
 
     def new_id(self, table: str) -> int:
         self.last_ids[table] = self.last_ids.get(table, 0) + 1
