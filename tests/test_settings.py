@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from bot.__main__ import main
 from bot.settings import Settings
 
 
@@ -39,3 +40,34 @@ def test_a_real_token_is_kept_secret() -> None:
     assert settings.discord_token is not None
     assert "abc.def" not in repr(settings)
     assert settings.discord_token.get_secret_value() == "abc.def.ghi"
+
+
+@pytest.mark.parametrize(
+    ("token", "api_base", "real"),
+    [
+        (None, None, False),
+        ("abc.def.ghi", None, True),
+        ("abc.def.ghi", "http://127.0.0.1:8123/api/v10", False),
+        ("abc.def.ghi", "https://discord.example.com/api/v10", True),
+    ],
+)
+def test_real_discord_means_a_token_and_no_local_server_in_its_place(
+    token: str | None, api_base: str | None, real: bool
+) -> None:
+    settings = Settings(_env_file=None, discord_token=token, discord_api_base=api_base)  # type: ignore[call-arg]
+    assert settings.real_discord is real
+
+
+def test_sandbox_payments_with_a_real_token_refuse_to_start_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)  # type: ignore[arg-type]
+    monkeypatch.setenv("DISCORD_TOKEN", "abc.def.ghi")
+    monkeypatch.setenv("SANDBOX_PAYMENTS", "true")
+    monkeypatch.delenv("DISCORD_API_BASE", raising=False)
+    monkeypatch.setenv("DATA_DIR", str(tmp_path))
+
+    assert main(["run"]) == 2
+
+    said = capsys.readouterr().err.strip().splitlines()
+    assert len(said) == 1 and said[0].startswith("Setting problem: SANDBOX_PAYMENTS=true cannot be used")

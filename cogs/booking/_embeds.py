@@ -7,6 +7,7 @@ import discord
 from bot.i18n import t
 from bot.i18n.formatting import money, stamp
 from cogs.shared.seatmap import SEAT_MAP_NAME
+from cogs.shared.text import plain
 from core.services.booking import BookingStart, HoldView, OrderView
 
 COLOUR = discord.Colour(0x2F9E6E)
@@ -14,7 +15,7 @@ COLOUR = discord.Colour(0x2F9E6E)
 
 def picker_embed(start: BookingStart, locale: object, quantity: int, section: str | None) -> discord.Embed:
     event = start.event
-    embed = discord.Embed(title=t("book.title", locale, title=event.title), colour=COLOUR)
+    embed = discord.Embed(title=t("book.title", locale, title=plain(event.title)), colour=COLOUR)
     lines = [t("book.when", locale, when=stamp(event.starts_at, "F"))]
     if event.is_general_admission:
         lines.append(
@@ -26,7 +27,7 @@ def picker_embed(start: BookingStart, locale: object, quantity: int, section: st
                 t(
                     "book.section_line",
                     locale,
-                    section=s.name,
+                    section=plain(s.name),
                     price=money(s.price, event.currency),
                     free=s.available,
                 )
@@ -34,7 +35,7 @@ def picker_embed(start: BookingStart, locale: object, quantity: int, section: st
     lines.append("")
     lines.append(t("book.quantity", locale, n=quantity, limit=event.per_user_limit, bought=start.bought))
     if section:
-        lines.append(t("book.chosen_section", locale, section=section))
+        lines.append(t("book.chosen_section", locale, section=plain(section)))
     lines.append(t("book.balance", locale, balance=money(start.balance, event.currency)))
     embed.description = "\n".join(lines)
     if start.seats:
@@ -44,7 +45,7 @@ def picker_embed(start: BookingStart, locale: object, quantity: int, section: st
 
 def cart_embed(held: HoldView, locale: object, balance: int) -> discord.Embed:
     event, hold = held.event, held.hold
-    embed = discord.Embed(title=t("cart.title", locale, title=event.title), colour=COLOUR)
+    embed = discord.Embed(title=t("cart.title", locale, title=plain(event.title)), colour=COLOUR)
     if held.seats:
         seats = "\n".join(
             t("cart.seat_line", locale, seat=s.label, price=money(s.price, event.currency))
@@ -65,7 +66,7 @@ def cart_embed(held: HoldView, locale: object, balance: int) -> discord.Embed:
 
 def receipt_embed(order: OrderView, locale: object) -> discord.Embed:
     event = order.event
-    embed = discord.Embed(title=t("receipt.title", locale, title=event.title), colour=COLOUR)
+    embed = discord.Embed(title=t("receipt.title", locale, title=plain(event.title)), colour=COLOUR)
     embed.description = t("receipt.body", locale, order=order.order.id, when=stamp(event.starts_at, "F"))
     seats = "\n".join(
         t(

@@ -18,6 +18,7 @@ from cogs.events._views import CreateEventForm, DetailsButton, EventPager, Previ
 from cogs.shared.autocomplete import event_choices
 from cogs.shared.caller import caller_of
 from cogs.shared.seatmap import seat_map_file
+from cogs.shared.text import plain
 from core.models import CATEGORIES, EventQuery
 from core.runtime import Runtime
 from core.services.events import (
@@ -133,7 +134,7 @@ class EventCog(
         text = t(
             "publish.done" if result.newly else "publish.already",
             interaction.locale,
-            title=result.event.title,
+            title=plain(result.event.title),
         )
         if where:
             text += "\n" + t("publish.announced", interaction.locale, channel=where)
@@ -166,7 +167,7 @@ class EventCog(
         picture = seat_map_file(details.event, details.seats, locale)
         try:
             await channel.send(
-                content=t("publish.announcement", locale, title=details.event.title),
+                content=t("publish.announcement", locale, title=plain(details.event.title)),
                 embed=event_embed(details, locale, details.event.phase(self.runtime.clock.now())),
                 view=view,
                 **({"file": picture} if picture else {}),
@@ -221,7 +222,7 @@ class EventCog(
         # The card shows its seat map as an attachment, so the picture goes with it.
         picture = seat_map_file(details.event, details.seats, interaction.locale)
         await interaction.followup.send(
-            content=t("edit.done", interaction.locale, title=updated.title),
+            content=t("edit.done", interaction.locale, title=plain(updated.title)),
             embed=event_embed(details, interaction.locale, updated.phase(self.runtime.clock.now())),
             ephemeral=True,
             **({"file": picture} if picture else {}),

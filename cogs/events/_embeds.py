@@ -9,6 +9,7 @@ import discord
 from bot.i18n import t
 from bot.i18n.formatting import money, stamp
 from cogs.shared.seatmap import SEAT_MAP_NAME
+from cogs.shared.text import plain
 from core.models import Event, Phase
 from core.services.events import EventDetails, EventPage
 
@@ -39,7 +40,7 @@ def _prices(details: EventDetails, locale: object) -> str:
         t(
             "event.section_line",
             locale,
-            section=s.name,
+            section=plain(s.name),
             price=money(s.price, event.currency),
             free=s.available,
             total=s.available + s.held + s.sold,
@@ -51,10 +52,12 @@ def _prices(details: EventDetails, locale: object) -> str:
 
 def event_embed(details: EventDetails, locale: object, phase: Phase) -> discord.Embed:
     event = details.event
-    embed = discord.Embed(title=event.title, description=event.description[:4000] or None, colour=COLOUR)
+    embed = discord.Embed(
+        title=plain(event.title), description=plain(event.description)[:4000] or None, colour=COLOUR
+    )
     embed.add_field(name=t("event.field.when", locale), value=_when(event, locale), inline=False)
     if event.venue:
-        embed.add_field(name=t("event.field.venue", locale), value=event.venue, inline=True)
+        embed.add_field(name=t("event.field.venue", locale), value=plain(event.venue), inline=True)
     embed.add_field(name=t("event.field.category", locale), value=t(f"category.{event.category}", locale))
     embed.add_field(name=t("event.field.sale", locale), value=_sale(event, phase, locale), inline=False)
     embed.add_field(name=t("event.field.prices", locale), value=_prices(details, locale) or "-", inline=False)
@@ -77,13 +80,13 @@ def list_embed(page: EventPage, locale: object, zone: ZoneInfo) -> discord.Embed
         return embed
     lines = []
     for event in page.events:
-        venue = f" · {event.venue}" if event.venue else ""
+        venue = f" · {plain(event.venue)}" if event.venue else ""
         lines.append(
             t(
                 "events.line",
                 locale,
                 id=event.id,
-                title=event.title,
+                title=plain(event.title),
                 when=stamp(event.starts_at, "f"),
                 venue=venue,
                 category=t(f"category.{event.category}", locale),

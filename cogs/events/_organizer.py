@@ -16,6 +16,7 @@ from cogs.notifications import DiscordDeliverer
 from cogs.pictures.chart import sales_chart
 from cogs.shared.autocomplete import event_choices
 from cogs.shared.caller import caller_of
+from cogs.shared.text import plain
 from core.export import attendees_csv
 from core.models import EventStatus
 from core.runtime import Runtime
@@ -43,11 +44,12 @@ class OrganizerCommands:
         details = await event_details(event, caller, runtime.uow(), runtime.clock)
         if confirm.strip() != details.event.title:
             await interaction.followup.send(
-                t("cancel.confirm_mismatch", interaction.locale, title=details.event.title), ephemeral=True
+                t("cancel.confirm_mismatch", interaction.locale, title=plain(details.event.title)),
+                ephemeral=True,
             )
             return
         started = await cancel_event(event, caller, runtime.uow(), runtime.clock)
-        title, locale = started.event.title, interaction.locale
+        title, locale = plain(started.event.title), interaction.locale
         if not started.newly and started.to_refund == 0:
             await interaction.followup.send(t("cancel.already_done", locale, title=title), ephemeral=True)
             return
@@ -60,7 +62,7 @@ class OrganizerCommands:
 
     async def _refund_with_progress(self, interaction: discord.Interaction, started: CancelStarted) -> None:
         runtime, locale = self.runtime, interaction.locale
-        event = started.event
+        event, title = started.event, plain(started.event.title)
         deliverer = DiscordDeliverer(interaction.client, runtime)
         refunded = amount = 0
         try:
@@ -71,12 +73,12 @@ class OrganizerCommands:
                 await deliver_notices(runtime.uow, deliverer, runtime.clock, limit=200)
                 if progress.done:
                     break
-                text = t("cancel.progress", locale, title=event.title, done=refunded, count=started.to_refund)
+                text = t("cancel.progress", locale, title=title, done=refunded, count=started.to_refund)
                 await interaction.edit_original_response(content=text)
             done = t(
                 "cancel.done",
                 locale,
-                title=event.title,
+                title=title,
                 count=refunded,
                 amount=money(amount, event.currency),
             )
@@ -93,12 +95,12 @@ class OrganizerCommands:
         runtime, locale = self.runtime, interaction.locale
         stats = await event_stats(event, caller_of(interaction), runtime.uow(), runtime.clock, runtime.zone)
         currency = stats.event.currency
-        embed = discord.Embed(title=t("stats.title", locale, title=stats.event.title), colour=COLOUR)
+        embed = discord.Embed(title=t("stats.title", locale, title=plain(stats.event.title)), colour=COLOUR)
         if stats.event.status is EventStatus.CANCELLED and stats.event.refunds_done_at is None:
             embed.description = t("cancel.refunds_pending", locale, count=stats.tickets_sold)
         for s in stats.sections[:20]:
             embed.add_field(
-                name=f"{s.name} · {money(s.price, currency)}",
+                name=f"{plain(s.name)} · {money(s.price, currency)}",
                 value=t("stats.section", locale, sold=s.sold, held=s.held, free=s.available),
             )
         if stats.event.ga_capacity is not None:
@@ -123,7 +125,7 @@ class OrganizerCommands:
         found, rows = await event_attendees(event, caller_of(interaction), self.runtime.uow())
         file = discord.File(BytesIO(attendees_csv(rows)), filename=f"attendees-event-{found.id}.csv")
         await interaction.followup.send(
-            t("attendees.ready", interaction.locale, title=found.title, count=len(rows)),
+            t("attendees.ready", interaction.locale, title=plain(found.title), count=len(rows)),
             file=file,
             ephemeral=True,
         )

@@ -11,6 +11,7 @@ from bot.i18n import t
 from bot.i18n.formatting import money, stamp
 from cogs.pictures.calendar import ticket_ics
 from cogs.pictures.qr import qr_png
+from cogs.shared.text import plain
 from core.models import Notice
 from core.runtime import Runtime
 from core.services.outbox import Delivery, deliver_notices
@@ -27,11 +28,11 @@ EVENT_LENGTH = timedelta(hours=3)
 def ticket_embed(card: TicketCard, code: str, locale: object) -> discord.Embed:
     ticket, event = card.ticket, card.event
     seat = ticket.seat_label or t("ticket.general_admission", locale)
-    embed = discord.Embed(title=event.title, colour=discord.Colour(0x2F9E6E))
+    embed = discord.Embed(title=plain(event.title), colour=discord.Colour(0x2F9E6E))
     embed.add_field(name=t("ticket.seat", locale), value=seat)
     embed.add_field(name=t("ticket.when", locale), value=stamp(event.starts_at, "F"))
     if event.venue:
-        embed.add_field(name=t("ticket.venue", locale), value=event.venue)
+        embed.add_field(name=t("ticket.venue", locale), value=plain(event.venue))
     embed.add_field(name=t("ticket.order", locale), value=f"#{ticket.order_id}")
     embed.add_field(name=t("ticket.code", locale), value=f"`{code}`", inline=False)
     embed.set_footer(text=t("ticket.footer", locale, ticket=ticket.id))
@@ -115,7 +116,7 @@ class DiscordDeliverer:
             files.append(calendar_file(chunk[0]))
             messages.append(
                 {
-                    "content": t(key, locale, title=chunk[0].event.title),
+                    "content": t(key, locale, title=plain(chunk[0].event.title)),
                     "embeds": [ticket_embed(c, code, locale) for c, code in zip(chunk, codes, strict=True)],
                     "files": files,
                 }

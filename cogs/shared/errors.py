@@ -12,6 +12,7 @@ from discord import app_commands
 from bot.i18n import t
 from bot.i18n.formatting import stamp
 from cogs.shared.replies import send
+from cogs.shared.text import plain
 from core.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,10 @@ def _shown(params: dict[str, Any], locale: object) -> dict[str, Any]:
             # An event's fields as the member knows them from the commands, not as the code names them.
             shown[name] = ", ".join(t(f"field.{field}", locale) for field in value)
         elif isinstance(value, list | tuple):
-            shown[name] = ", ".join(str(v) for v in value)
+            shown[name] = ", ".join(plain(str(v)) for v in value)
+        elif isinstance(value, str):
+            # Refusals quote what members wrote (a title, a part of a layout): shown, never rendered.
+            shown[name] = plain(value)
         else:
             shown[name] = value
     return shown

@@ -16,6 +16,7 @@ from cogs.notifications._delivery import ticket_embed
 from cogs.pictures.qr import qr_png
 from cogs.shared.caller import caller_of
 from cogs.shared.runtime import runtime_of
+from cogs.shared.text import plain
 from core.runtime import Runtime
 from core.services.outbox import Delivery
 from core.services.tickets import (
@@ -65,7 +66,7 @@ class TicketsCog(commands.GroupCog, group_name="tickets", group_description="You
                     "tickets.line",
                     locale,
                     ticket=c.ticket.id,
-                    title=c.event.title,
+                    title=plain(c.event.title),
                     seat=c.ticket.seat_label or t("ticket.general_admission", locale),
                     when=stamp(c.event.starts_at, "f"),
                 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.devserver import ActionRefused
@@ -73,3 +75,18 @@ async def test_the_wallet_in_korean(world: World) -> None:
     history = await world.reply(fan, "wallet history")
     assert history.embeds[0]["title"] == "지갑 이용 내역"
     assert history.embeds[0]["description"].endswith("충전 · **+₩10,000**")
+
+
+async def test_without_a_payment_provider_a_top_up_says_so_and_adds_nothing(world: World) -> None:
+    # As on real Discord, where the sandbox provider does not exist and no real one is configured.
+    world.runtime = replace(world.runtime, payments=None)
+    await world.restart_bot()
+
+    refused = await world.reply(world.fan, "wallet topup", amount=10_000_000)
+
+    assert refused.ephemeral
+    assert refused.content == (
+        "Top-ups are not available here yet: this Picket has no payment provider. No money was taken."
+    )
+    assert await wallet_of(world, world.fan) == 0
+    assert (await ledger_totals(world.runtime.uow())).entries_sum == 0

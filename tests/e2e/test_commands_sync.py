@@ -1,0 +1,31 @@
+"""Picket sends its slash commands to Discord when they change, not on every start."""
+
+from __future__ import annotations
+
+from bot.client import PicketBot
+from bot.devserver.testing import FAST_GUILD_READY, running_bot
+from tests.e2e.world import World
+
+
+def quiet_bot(world: World, **options: object) -> PicketBot:
+    return PicketBot(world.runtime, run_scheduler=False, guild_ready_timeout=FAST_GUILD_READY, **options)
+
+
+async def test_commands_are_synced_once_and_again_only_when_forced(world: World) -> None:
+    server = world.server
+    # The world's bot started on a fresh database, so it sent its commands once at start-up.
+    before = server.command_syncs
+    names = sorted(c["name"] for c in server.commands())
+
+    async with running_bot(server, lambda: quiet_bot(world), sync_commands=False):
+        pass
+    assert server.command_syncs == before
+    async with running_bot(server, lambda: quiet_bot(world, force_sync=True), sync_commands=False):
+        pass
+
+    assert server.command_syncs == before + 1
+    assert (
+        sorted(c["name"] for c in server.commands())
+        == names
+        == ["book", "event", "events", "picket", "tickets", "wallet"]
+    )
