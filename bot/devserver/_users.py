@@ -27,6 +27,8 @@ from ._rules import BUTTON, LINK_STYLE, PREMIUM_STYLE, SELECT_TYPES
 from ._signal import WaitTimeout
 from ._state import GuildRef, UserRef, World
 
+MAX_CUSTOM_ID = 100  # Discord's limit on a component's custom_id
+
 
 class UserActions(World):
     def _deliver(self, guild_id: int | None, payload: JSON) -> None:
@@ -98,16 +100,34 @@ class UserActions(World):
             raise ActionRefused(
                 f"button {label or custom_id!r} opens a link or a purchase, not an interaction"
             )
-        data = {"custom_id": button["custom_id"], "component_type": BUTTON}
+        return self._press(actor, target, shown, button["custom_id"], locale)
+
+    async def forge_click(
+        self, user: UserRef, message: Message | int, custom_id: str, *, locale: str | None = None
+    ) -> InteractionResult:
+        """FORGED: a button click for any `custom_id`, as a modified client could try to send one.
+
+        Discord's client only sends the custom ids of enabled buttons shown on the message, and that is
+        all `click` does. A forged request names whatever id it likes: a button that is not on the
+        message (another server's event in `picket:book:<id>`, someone's cart), or a disabled one. Only
+        the custom id is made up; the rest is what Discord would send: the click comes from `user`, on a
+        message they can see, in that message's channel and guild (refused otherwise, as for `click`),
+        and the interaction's `message` is that message as it really is, so the forged button is not on
+        it. Use it to test that a bot trusts no custom id it did not put on that message; whether the
+        bot's library even hands such a click to the bot's code is part of what it shows. (Discord may
+        itself turn such a request away; a bot should not count on that, and this server does not.)
+        """
+        if not 1 <= len(custom_id) <= MAX_CUSTOM_ID:
+            raise ValueError(f"a custom_id has 1 to {MAX_CUSTOM_ID} characters, a forged one too")
+        actor, target, shown = self._visible_message(user, message)
+        return self._press(actor, target, shown, custom_id, locale)
+
+    def _press(
+        self, actor: User, guild: Guild | None, shown: Message, custom_id: str, locale: str | None
+    ) -> InteractionResult:
+        data = {"custom_id": custom_id, "component_type": BUTTON}
         return self._start(
-            MESSAGE_COMPONENT,
-            actor,
-            target,
-            shown.channel_id,
-            button["custom_id"],
-            data,
-            locale=locale,
-            source=shown,
+            MESSAGE_COMPONENT, actor, guild, shown.channel_id, custom_id, data, locale=locale, source=shown
         )
 
     async def select(

@@ -90,8 +90,12 @@ MAX_QUANTITY = 10
 
 def _quantity(cmd: HoldSeats) -> int:
     quantity = len(cmd.seat_ids) if cmd.seat_ids else cmd.quantity
-    if not 0 < quantity <= MAX_QUANTITY or len(set(cmd.seat_ids)) != len(cmd.seat_ids):
+    if quantity <= 0:
         raise InvalidQuantity(quantity=quantity)
+    if quantity > MAX_QUANTITY:
+        raise InvalidQuantity(quantity=quantity, reason="too_many", maximum=MAX_QUANTITY)
+    if len(set(cmd.seat_ids)) != len(cmd.seat_ids):
+        raise InvalidQuantity(quantity=quantity, reason="same_seat_twice")
     if not all(valid_id(s) for s in cmd.seat_ids):
         raise SeatUnavailable(seats=[])
     if not valid_id(cmd.event_id):
@@ -165,7 +169,8 @@ async def _hold_in(uow: UnitOfWork, cmd: HoldSeats, quantity: int, event: Event,
     except DuplicateKey:
         existing = await uow.holds.by_client_key(cmd.client_key)
         if existing is None or existing.user_id != cmd.user_id:
-            raise
+            # Client keys are interaction ids: another member's is a forged request.
+            raise InvalidQuantity(quantity=quantity) from None
         return HoldView(existing, event, await uow.seats.seats(event.id, existing.seat_ids))
     if not await uow.fans.reserve(
         event.id, cmd.user_id, hold_id, quantity, event.per_user_limit, now, expires_at
@@ -215,9 +220,11 @@ async def _choose(cmd: HoldSeats, quantity: int, event: Event, uow: UnitOfWork, 
         if len(seats) != len(cmd.seat_ids):
             raise SeatUnavailable(seats=[])
         return seats
-    if cmd.section_id is None or not valid_id(cmd.section_id):
-        raise InvalidQuantity(quantity=quantity)
-    section = await uow.seats.section_seats(event.id, cmd.section_id, now)
+    section_id = cmd.section_id
+    named = section_id is not None and valid_id(section_id)
+    section = await uow.seats.section_seats(event.id, section_id, now) if section_id and named else []
+    if not section:
+        raise SeatUnavailable(seats=[], reason="no_section")
     block = best_block(section, quantity)
     if block is None:
         if any(s.status is SeatStatus.AVAILABLE for s in section):

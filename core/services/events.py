@@ -19,6 +19,8 @@ MAX_REFUND_CUTOFF_HOURS = 24 * 30
 # How far ahead an event may be, and how stale a sale opening may be typed; beyond both lies a typo.
 MAX_AHEAD = timedelta(days=5 * 365)
 SALE_PAST_GRACE = timedelta(days=1)
+# Far past any listing a server could have; beyond it a page number is made up.
+MAX_OFFSET = 100_000
 
 
 @dataclass(frozen=True)
@@ -91,10 +93,12 @@ def check_seating(layout: str | None, ga_capacity: int | None, ga_price: int | N
     """
     if (layout is None) == (ga_capacity is None):
         raise InvalidEvent(reason="layout_or_capacity")
+    if ga_price is not None and not 0 <= ga_price <= MAX_PRICE:
+        raise InvalidEvent(reason="price")
     if ga_capacity is not None:
         if not 1 <= ga_capacity <= MAX_GA_CAPACITY:
             raise InvalidEvent(reason="capacity", maximum=MAX_GA_CAPACITY)
-        if ga_price is None or not 0 <= ga_price <= MAX_PRICE:
+        if ga_price is None:
             raise InvalidEvent(reason="price")
     if layout is None:
         return []
@@ -166,7 +170,8 @@ async def create_event(cmd: CreateEvent, uow: UnitOfWork, clock: Clock) -> Event
                 hold_minutes=cmd.hold_minutes,
                 currency=cmd.currency,
                 ga_capacity=cmd.ga_capacity,
-                ga_price=cmd.ga_price,
+                # Seated events price their sections; a general-admission price beside them means nothing.
+                ga_price=cmd.ga_price if cmd.ga_capacity is not None else None,
                 refund_cutoff_hours=cmd.refund_cutoff_hours,
                 created_at=now,
                 use_queue=cmd.use_queue,
@@ -289,7 +294,7 @@ async def list_events(query: EventQuery, uow: UnitOfWork, clock: Clock) -> Event
     if query.keyword is not None:
         keyword = text.clean(query.keyword, text.KEYWORD, InvalidEvent(reason="keyword"))
         query = replace(query, keyword=keyword or None)
-    if query.offset < 0 or not 1 <= query.limit <= 25:
+    if not 0 <= query.offset <= MAX_OFFSET or not 1 <= query.limit <= 25:
         raise InvalidEvent(reason="page")
     # The range's end is exclusive, so an end at its start leaves nothing to find.
     if query.starts_from and query.starts_to and query.starts_to <= query.starts_from:

@@ -135,8 +135,12 @@ async def transfer_ticket(cmd: TransferTicket, uow: UnitOfWork, clock: Clock) ->
     resale; the giver's purchases still count against their own limit."""
     now = clock.now()
     sender = cmd.caller
-    if cmd.to_user == sender.user_id or cmd.to_is_bot or not valid_id(cmd.to_user):
-        raise InvalidTransfer(reason="self" if cmd.to_user == sender.user_id else "bot")
+    if cmd.to_user == sender.user_id:
+        raise InvalidTransfer(reason="self")
+    if cmd.to_is_bot:
+        raise InvalidTransfer(reason="bot")
+    if not valid_id(cmd.to_user):
+        raise InvalidTransfer(reason="receiver")
     sender.require_guild()
     async with uow:
         card = await _own_ticket(uow, cmd.ticket_id, sender)

@@ -533,3 +533,26 @@ async def test_commands_are_sent_again_only_when_they_change(uow: FakeUnitOfWork
     assert await commands_changed(1, "abd", uow)
     # Another application sharing the database keeps its own record.
     assert await commands_changed(2, "abc", uow)
+
+
+async def test_forged_booking_requests_are_refused_with_the_right_words(
+    uow: FakeUnitOfWork, clock: FrozenClock
+) -> None:
+    event = await on_sale_event(uow, clock)
+    other = await on_sale_event(uow, clock)
+    await fund(uow, clock, A, 100_000)
+    seat = uow.seat_ids(event.id, "R A1")[0]
+    foreign_section = (await event_details(other.id, fan(A), uow, clock)).sections[0].section_id
+    cases: list[tuple[HoldSeats, str]] = [
+        (HoldSeats(event.id, fan(A), key(), section_id=foreign_section, quantity=11), "too_many"),
+        (HoldSeats(event.id, fan(A), key(), seat_ids=(seat, seat)), "same_seat_twice"),
+        (HoldSeats(event.id, fan(A), key(), section_id=foreign_section, quantity=1), "no_section"),
+        (HoldSeats(event.id, fan(A), key(), quantity=1), "no_section"),
+    ]
+    for hold, reason in cases:
+        refused = await refused_without_trace(uow, lambda h=hold: hold_seats(h, uow, clock), DomainError)
+        assert refused.params.get("reason") == reason
+    [ticket] = await buy(uow, clock, event, A, "R A1")
+    gift = TransferTicket(ticket.id, fan(A), 0)
+    refused = await refused_without_trace(uow, lambda: transfer_ticket(gift, uow, clock), DomainError)
+    assert refused.params["reason"] == "receiver"
