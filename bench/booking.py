@@ -1,8 +1,10 @@
-"""Confirmed bookings per second against the rate of a bare claim transaction on the same driver.
+"""Whole bookings per second against the rate of a bare claim transaction measured in the same run.
 
 Run: ``python -m bench.booking`` (MariaDB at PICKET_BENCH_MARIADB_URL, default root@127.0.0.1:3306).
-Each booking is the whole fan path: hold seats, then confirm and pay (two transactions). The baseline
-is one conditional UPDATE + one INSERT + COMMIT over the raw driver, measured in the same run.
+
+A booking is the fan's whole path through core: best available in a section (hold), then confirm and
+pay. The baseline is one conditional UPDATE + one INSERT + COMMIT over the raw driver. Both get a pool
+of the same size, opened before any timing; engines are made once per database.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,19 +26,31 @@ import aiosqlite
 import pymysql
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.caller import Caller
 from core.clock import SystemClock
+from core.errors import SoldOut
+from core.models import Event
+from core.payments import SandboxPayments
 from core.services.booking import ConfirmHold, HoldSeats, confirm_hold, hold_seats
 from core.services.events import CreateEvent, create_event, publish_event
+from core.services.guilds import ConfigureGuild, configure_guild
+from core.services.organizer import event_stats
 from core.services.wallet import TopUp, top_up
 from db.engine import make_engine
 from db.migrate import migrate
-from db.schema import seats, tickets
+from db.roundtrips import RoundTrips, count_round_trips
+from db.schema import tickets
 from db.uow import SqlUnitOfWork
 
 LEVELS = (1, 16, 64)
-PER_LEVEL = int(os.environ.get("PICKET_BENCH_BOOKINGS", "400"))
+PER_LEVEL = int(os.environ.get("PICKET_BENCH_BOOKINGS", "600"))
+VENUE_CONCURRENCY = 16
 MARIADB_SERVER = os.environ.get("PICKET_BENCH_MARIADB_URL", "mysql+aiomysql://root@127.0.0.1:3306")
+POOL = max(LEVELS)
+GUILD, ORGANIZER, ROLE = 1, 1, 1
+ORGANIZER_CALLER = Caller(ORGANIZER, GUILD, frozenset({ROLE}))
 
 RAW_SCHEMA = (
     "CREATE TABLE raw_seats (id INTEGER PRIMARY KEY, status VARCHAR(12) NOT NULL, owner BIGINT)",
@@ -71,10 +86,10 @@ class RawSqlite:
                 await conn.execute(ddl.format(auto="AUTOINCREMENT"))
             await conn.executemany(
                 "INSERT INTO raw_seats (id, status) VALUES (?, 'available')",
-                [(i,) for i in range(seats_count)],
+                [(i,) for i in range(1, seats_count + 1)],
             )
             await conn.commit()
-        for _ in range(15):
+        for _ in range(POOL):
             conn = await aiosqlite.connect(self.path, isolation_level=None)
             await conn.execute("PRAGMA busy_timeout=30000")
             await conn.execute("PRAGMA synchronous=NORMAL")
@@ -110,7 +125,8 @@ class RawMariaDB:
             user=self.url.username,
             password=self.url.password or "",
             db=self.url.database,
-            maxsize=64,
+            minsize=POOL,
+            maxsize=POOL,
             autocommit=False,
         )
         async with self.pool.acquire() as conn, conn.cursor() as cur:
@@ -118,7 +134,7 @@ class RawMariaDB:
                 await cur.execute(ddl.format(auto="AUTO_INCREMENT"))
             await cur.executemany(
                 "INSERT INTO raw_seats (id, status) VALUES (%s, 'available')",
-                [(i,) for i in range(seats_count)],
+                [(i,) for i in range(1, seats_count + 1)],
             )
             await conn.commit()
 
@@ -137,78 +153,132 @@ class RawMariaDB:
         await self.pool.wait_closed()
 
 
-async def booking_rate(url: str, concurrency: int, total: int) -> tuple[float, int]:
-    """Returns (bookings per second, seats sold more than once)."""
-    engine = make_engine(url, pool_size=min(concurrency, 50), max_overflow=0)
-    clock = SystemClock()
-    uow = SqlUnitOfWork(engine)
-    rows = (total + 49) // 50
-    event = await create_event(
-        CreateEvent(
-            guild_id=1,
-            organizer_id=1,
-            title=f"Bench {uuid.uuid4().hex[:6]}",
-            starts_at=clock.now() + timedelta(days=10),
-            sale_opens_at=clock.now() - timedelta(minutes=1),
-            layout=f"R:A-{chr(ord('A') + rows - 1)} x 1-50 @ 1000",
-            per_user_limit=1,
-        ),
-        uow,
-        clock,
-    )
-    await publish_event(event.id, 1, uow, clock)
-    async with uow:
-        seat_ids = [
-            r[0] for r in await uow.connection.execute(select(seats.c.id).where(seats.c.event_id == event.id))
-        ]
-    base_user = event.id * 1_000_000
-    await run_concurrently(
-        total,
-        16,
-        lambda i: top_up(TopUp(base_user + i, 1000, f"bench-{base_user + i}"), SqlUnitOfWork(engine), clock),
-    )
+@dataclass
+class Shop:
+    """One database's engine, warmed, with a counter of what it sends."""
 
-    async def book(i: int) -> None:
-        unit = SqlUnitOfWork(engine)
-        user = base_user + i
-        held = await hold_seats(HoldSeats(event.id, user, f"h{user}", seat_ids=(seat_ids[i],)), unit, clock)
-        await confirm_hold(ConfirmHold(held.hold.id, user, f"c{user}"), unit, clock)
+    engine: AsyncEngine
+    trips: RoundTrips
+    next_fan: int = 1_000_000
 
-    rate = await run_concurrently(total, concurrency, book)
-    async with uow:
-        sold = select(tickets.c.seat_id).where(tickets.c.event_id == event.id)
-        count = (
-            await uow.connection.execute(select(func.count()).select_from(sold.subquery()))
-        ).scalar() or 0
-        distinct = (
-            await uow.connection.execute(
-                select(func.count(func.distinct(tickets.c.seat_id))).where(tickets.c.event_id == event.id)
-            )
-        ).scalar() or 0
-    await engine.dispose()
-    return rate, int(count) - int(distinct)
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine)
+
+    async def warm(self) -> None:
+        connections = [await self.engine.connect() for _ in range(POOL)]
+        for connection in connections:
+            await connection.close()
+
+    async def event(self, layout: str) -> tuple[Event, list[int]]:
+        clock = SystemClock()
+        created = await create_event(
+            CreateEvent(
+                caller=ORGANIZER_CALLER,
+                title=f"Bench {uuid.uuid4().hex[:6]}",
+                starts_at=clock.now() + timedelta(days=10),
+                sale_opens_at=clock.now() - timedelta(minutes=1),
+                layout=layout,
+                per_user_limit=1,
+            ),
+            self.uow(),
+            clock,
+        )
+        await publish_event(created.id, ORGANIZER_CALLER, self.uow(), clock)
+        stats = await event_stats(created.id, ORGANIZER_CALLER, self.uow(), clock, _zone())
+        return created, [s.section_id for s in stats.sections]
+
+    async def fans(self, count: int) -> list[int]:
+        """Funded fans, made before any timing."""
+        first, self.next_fan = self.next_fan, self.next_fan + count
+        payments, clock = SandboxPayments(), SystemClock()
+
+        async def fund(i: int) -> None:
+            await top_up(TopUp(first + i, 1_000_000, f"bench-{first + i}"), self.uow(), clock, payments)
+
+        await run_concurrently(count, 16, fund)
+        return list(range(first, first + count))
+
+    async def book(self, event: Event, section_id: int, fan: int) -> None:
+        clock, caller = SystemClock(), Caller(fan, GUILD)
+        held = await hold_seats(
+            HoldSeats(event.id, caller, f"h{fan}", section_id=section_id, quantity=1), self.uow(), clock
+        )
+        await confirm_hold(ConfirmHold(held.hold.id, caller, f"c{fan}"), self.uow(), clock)
+
+
+@dataclass
+class Measured:
+    rate: float
+    trips: float
+    cpu_ms: float
+
+
+async def bookings(shop: Shop, event: Event, sections: list[int], concurrency: int, total: int) -> Measured:
+    fans = await shop.fans(total)
+    trips_before, cpu_before = shop.trips.count, time.process_time()
+    rate = await run_concurrently(
+        total, concurrency, lambda i: shop.book(event, sections[i % len(sections)], fans[i])
+    )
+    cpu = time.process_time() - cpu_before
+    return Measured(rate, (shop.trips.count - trips_before) / total, cpu / total * 1000)
+
+
+async def oversold(shop: Shop) -> int:
+    async with shop.engine.connect() as conn:
+        live = select(tickets.c.seat_id).where(tickets.c.live_seat_id.is_not(None))
+        total = await conn.scalar(select(func.count()).select_from(live.subquery()))
+        distinct = await conn.scalar(select(func.count(func.distinct(tickets.c.live_seat_id))))
+    return int(total or 0) - int(distinct or 0)
+
+
+def _zone() -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo("Asia/Seoul")
 
 
 async def bench_backend(name: str, url: str, raw: RawSqlite | RawMariaDB) -> int:
-    engine = make_engine(url)
+    engine = make_engine(url, pool_size=POOL, max_overflow=0)
+    trips = count_round_trips(engine)
+    shop = Shop(engine, trips)
     await migrate(engine)
-    await engine.dispose()
+    await configure_guild(
+        ConfigureGuild(Caller(ORGANIZER, GUILD, manages_guild=True), ROLE, None), shop.uow()
+    )
     await raw.setup(PER_LEVEL * len(LEVELS))
-    oversold = 0
+    await shop.warm()
     try:
+        # One big section: every fan of a level asks for the best seat of the same block at once.
+        event, sections = await shop.event("R:A-Y x 1-200 @ 1000")
         for level_index, concurrency in enumerate(LEVELS):
             offset = level_index * PER_LEVEL
-            raw_rate = await run_concurrently(PER_LEVEL, concurrency, lambda i, o=offset: raw.claim(o + i))
-            rate, over = await booking_rate(url, concurrency, PER_LEVEL)
-            oversold += over
+            raw_rate = await run_concurrently(
+                PER_LEVEL, concurrency, lambda i, o=offset: raw.claim(o + i + 1)
+            )
+            booked = await bookings(shop, event, sections, concurrency, PER_LEVEL)
             print(
-                f"{name:8} concurrency={concurrency:<3} raw_claim={raw_rate:8.0f}/s booking={rate:7.0f}/s "
-                f"ratio={rate / raw_rate:.2f}",
+                f"{name:8} concurrency={concurrency:<3} raw_claim={raw_rate:7.0f}/s booking={booked.rate:6.0f}/s "
+                f"ratio={booked.rate / raw_rate:.2f} round_trips/booking={booked.trips:.1f} "
+                f"cpu_ms/booking={booked.cpu_ms:.2f}",
                 flush=True,
             )
+        small, small_sections = await shop.event("R:A-J x 1-50 @ 1000")
+        large, large_sections = await shop.event("; ".join(f"S{n}:A-Y x 1-200 @ 1000" for n in range(10)))
+        venue_total = min(PER_LEVEL, 480)
+        small_rate = (await bookings(shop, small, small_sections, VENUE_CONCURRENCY, venue_total)).rate
+        large_rate = (await bookings(shop, large, large_sections, VENUE_CONCURRENCY, venue_total)).rate
+        print(
+            f"{name:8} venue 500 seats={small_rate:6.0f}/s 50,000 seats={large_rate:6.0f}/s "
+            f"ratio={large_rate / small_rate:.2f} (concurrency {VENUE_CONCURRENCY})",
+            flush=True,
+        )
+        return await oversold(shop)
+    except SoldOut:
+        print(f"{name:8} ran out of seats: raise the layout for PICKET_BENCH_BOOKINGS={PER_LEVEL}")
+        raise
     finally:
         await raw.close()
-    return oversold
+        await engine.dispose()
 
 
 def _mariadb_database() -> str | None:
@@ -238,20 +308,23 @@ def _drop(name: str) -> None:
 
 
 async def main() -> int:
-    print(f"bookings per level: {PER_LEVEL}; a booking = hold + confirm (2 transactions)")
-    oversold = 0
+    print(
+        f"bookings per level: {PER_LEVEL}; a booking = best available, then confirm and pay; "
+        f"pools of {POOL} connections for both paths"
+    )
+    over = 0
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"
-        oversold += await bench_backend("sqlite", f"sqlite+aiosqlite:///{path}", RawSqlite(path))
+        over += await bench_backend("sqlite", f"sqlite+aiosqlite:///{path}", RawSqlite(path))
     database = _mariadb_database()
     if database is not None:
         url = f"{MARIADB_SERVER}/{database}?charset=utf8mb4"
         try:
-            oversold += await bench_backend("mariadb", url, RawMariaDB(url))
+            over += await bench_backend("mariadb", url, RawMariaDB(url))
         finally:
             _drop(database)
-    print(f"oversold={oversold}")
-    return 0 if oversold == 0 else 1
+    print(f"oversold={over}")
+    return 0 if over == 0 else 1
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ class App:
             settings.effective_database_url,
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout,
         )
         return cls(settings, engine, clock or SystemClock(), ticket_codes(settings), payments)
 

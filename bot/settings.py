@@ -32,8 +32,15 @@ class Settings(BaseSettings):
     ticket_signing_key: SecretStr | None = Field(
         None, description="Base64 Ed25519 private key for ticket codes; default: a key file in DATA_DIR."
     )
-    db_pool_size: int = Field(20, ge=1, le=100)
-    db_max_overflow: int = Field(30, ge=0, le=100)
+    db_pool_size: int | None = Field(
+        None, ge=1, le=200, description="Pooled connections; empty: 20 on MariaDB, 8 on SQLite."
+    )
+    db_max_overflow: int | None = Field(
+        None, ge=0, le=200, description="Extra connections under load; empty: 30 on MariaDB, 8 on SQLite."
+    )
+    db_pool_timeout: float = Field(
+        10.0, gt=0, le=120, description="Seconds to wait for a connection before answering 'busy'."
+    )
 
     @field_validator(
         "discord_token",
@@ -41,6 +48,8 @@ class Settings(BaseSettings):
         "discord_api_base",
         "discord_gateway_url",
         "sandbox_payments",
+        "db_pool_size",
+        "db_max_overflow",
         mode="before",
     )
     @classmethod

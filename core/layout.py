@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from core.errors import InvalidLayout
 
-MAX_SEATS = 5000
+MAX_SEATS = 50_000
 MAX_SECTIONS = 20
 MAX_PRICE = 10_000_000
 
@@ -49,7 +49,6 @@ def parse_layout(text: str) -> list[SectionSpec]:
     if len(parts) > MAX_SECTIONS:
         raise InvalidLayout(part=len(parts), text=parts[-1].strip(), reason="too_many_sections")
     sections: list[SectionSpec] = []
-    used_rows: set[str] = set()
     names: set[str] = set()
     for index, part in enumerate(parts, start=1):
         match = _PART.match(part)
@@ -70,10 +69,8 @@ def parse_layout(text: str) -> list[SectionSpec]:
             raise InvalidLayout(part=index, text=part.strip(), reason="price")
         if name.casefold() in names:
             raise InvalidLayout(part=index, text=part.strip(), reason="duplicate_section")
-        if used_rows & set(rows):
-            raise InvalidLayout(part=index, text=part.strip(), reason="duplicate_row")
+        # Rows belong to their section, as in a venue whose every block has its own row A.
         names.add(name.casefold())
-        used_rows.update(rows)
         sections.append(SectionSpec(name, rows, first, last, price))
     if sum(s.seat_count for s in sections) > MAX_SEATS:
         raise InvalidLayout(part=len(parts), text=parts[-1].strip(), reason="too_many_seats")

@@ -8,6 +8,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from core.box_office import BoxOffice
 from core.layout import SectionSpec
 from core.ledger import Account, Transfer
 from core.models import (
@@ -60,6 +61,12 @@ class NewHold:
 
 
 @dataclass(frozen=True)
+class SeatPage:
+    seats: list[Seat]
+    row_span: tuple[int, int] | None
+
+
+@dataclass(frozen=True)
 class NewTicket:
     seat_id: int | None
     seat_label: str | None
@@ -99,8 +106,11 @@ class GuildRepository(Protocol):
 class SeatRepository(Protocol):
     async def add_layout(self, event_id: int, sections: Sequence[SectionSpec]) -> int: ...
     async def seats(self, event_id: int, seat_ids: Sequence[int]) -> list[Seat]: ...
-    async def section_seats(self, event_id: int, section_id: int, now: datetime) -> list[Seat]:
-        """Every seat of a section with its status now (a seat under a lapsed hold shows as available)."""
+    async def free_page(
+        self, event_id: int, section_id: int, now: datetime, after: tuple[str, int], limit: int
+    ) -> SeatPage:
+        """Up to ``limit`` free seats of a section (a lapsed hold's count as free) in row and number
+        order after ``after``, and the section's span of seat numbers."""
         ...
 
     async def claim(
@@ -246,6 +256,12 @@ class UnitOfWork(Protocol):
     ledger: LedgerRepository
     outbox: Outbox
     app_state: AppStateRepository
+    # The steps of a sale are whole transactions of their own: used without entering the unit.
+    box_office: BoxOffice
+
+    def for_reading(self) -> Self:
+        """Marks the next entry as one that only reads, so it need not queue behind writers."""
+        ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

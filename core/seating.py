@@ -8,20 +8,28 @@ from collections.abc import Sequence
 from core.models import Seat, SeatStatus
 
 
+def ranked_blocks(free: Sequence[Seat], quantity: int, centre: float) -> list[list[Seat]]:
+    """Every run of ``quantity`` adjacent free seats, best first: front rows first, then nearest the
+    centre of the row (``centre`` is the seat number in the middle of the section's rows)."""
+    by_row: dict[str, list[Seat]] = defaultdict(list)
+    for seat in free:
+        by_row[seat.row].append(seat)
+    ranked: list[list[Seat]] = []
+    for row in sorted(by_row):
+        runs = _adjacent_runs(sorted(by_row[row], key=lambda s: s.number), quantity)
+        ranked.extend(sorted(runs, key=lambda run: abs((run[0].number + run[-1].number) / 2 - centre)))
+    return ranked
+
+
 def best_block(seats: Sequence[Seat], quantity: int) -> list[Seat] | None:
     """``seats`` are a section's seats with their statuses; the centre is the whole row's, so the
     choice stays in the middle as a row fills rather than drifting towards the aisle."""
-    by_row: dict[str, list[Seat]] = defaultdict(list)
-    for seat in seats:
-        by_row[seat.row].append(seat)
-    for row in sorted(by_row):
-        numbers = [s.number for s in by_row[row]]
-        centre = (min(numbers) + max(numbers)) / 2
-        free = sorted((s for s in by_row[row] if s.status is SeatStatus.AVAILABLE), key=lambda s: s.number)
-        runs = _adjacent_runs(free, quantity)
-        if runs:
-            return min(runs, key=lambda run: abs((run[0].number + run[-1].number) / 2 - centre))
-    return None
+    if not seats:
+        return None
+    numbers = [s.number for s in seats]
+    free = [s for s in seats if s.status is SeatStatus.AVAILABLE]
+    ranked = ranked_blocks(free, quantity, (min(numbers) + max(numbers)) / 2)
+    return ranked[0] if ranked else None
 
 
 def _adjacent_runs(seats: list[Seat], quantity: int) -> list[list[Seat]]:

@@ -9,27 +9,46 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Pool sizes when settings give none: MariaDB serves many connections at once; SQLite has one writer at
+# a time, so a few connections keep its readers going and more would only queue on its lock.
+DEFAULT_POOL = {"mariadb": (20, 30), "sqlite": (8, 8)}
+# How long a unit of work waits for a free pooled connection before the member is told Picket is busy.
+POOL_TIMEOUT_SECONDS = 10.0
+
+
+# Execution option of a connection whose unit of work only reads.
+READ_ONLY = "picket_read_only"
 
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def make_engine(url: str, *, pool_size: int = 20, max_overflow: int = 30, echo: bool = False) -> AsyncEngine:
+def make_engine(
+    url: str,
+    *,
+    pool_size: int | None = None,
+    max_overflow: int | None = None,
+    pool_timeout: float = POOL_TIMEOUT_SECONDS,
+    echo: bool = False,
+) -> AsyncEngine:
+    # No ping before each checkout and no ROLLBACK when a connection goes back: a unit of work always
+    # ends its own transaction, and one that meets a dead connection is retried whole, so both round
+    # trips would buy nothing.
+    size, overflow = DEFAULT_POOL["sqlite" if is_sqlite(url) else "mariadb"]
+    common: dict[str, Any] = {
+        "echo": echo,
+        "pool_pre_ping": False,
+        "pool_reset_on_return": None,
+        "pool_size": size if pool_size is None else pool_size,
+        "max_overflow": overflow if max_overflow is None else max_overflow,
+        "pool_timeout": pool_timeout,
+    }
     if is_sqlite(url):
-        engine = create_async_engine(url, echo=echo, pool_pre_ping=True)
+        engine = create_async_engine(url, **common)
         _immediate_transactions(engine)
         return engine
-    return create_async_engine(
-        url,
-        echo=echo,
-        pool_pre_ping=True,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
-        pool_recycle=1800,
-        pool_timeout=60,
-        isolation_level="READ COMMITTED",
-    )
+    return create_async_engine(url, pool_recycle=1800, isolation_level="READ COMMITTED", **common)
 
 
 def _immediate_transactions(engine: AsyncEngine) -> None:
@@ -48,4 +67,6 @@ def _immediate_transactions(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A unit that only reads need not queue behind writers: WAL lets it read beside them.
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")

@@ -30,3 +30,10 @@ def is_duplicate(exc: BaseException) -> bool:
     if not isinstance(exc, IntegrityError):
         return False
     return _code(exc) == DUPLICATE_MARIADB_CODE or "unique constraint failed" in str(exc.orig).lower()
+
+
+def is_retryable_driver_error(exc: BaseException) -> bool:
+    """The same judgement for an error straight from the driver, not wrapped by SQLAlchemy."""
+    args = getattr(exc, "args", ())
+    code = args[0] if args and isinstance(args[0], int) else None
+    return code in RETRYABLE_MARIADB_CODES or isinstance(exc, ConnectionError | TimeoutError)

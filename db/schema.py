@@ -76,6 +76,9 @@ sections = Table(
     Column("name", String(24), nullable=False),
     Column("position", Integer, nullable=False),
     Column("price", BigInteger, nullable=False),
+    # Every row of a section spans the same seat numbers; best available aims for their middle.
+    Column("first_number", Integer, nullable=False, server_default="1"),
+    Column("last_number", Integer, nullable=False, server_default="1"),
     UniqueConstraint("event_id", "name"),
 )
 
@@ -92,7 +95,8 @@ seats = Table(
     Column("held_until", DateTime, nullable=True),
     UniqueConstraint("event_id", "section_id", "row_label", "number"),
     Index("ix_seats_hold", "hold_id"),
-    Index("ix_seats_section_status", "section_id", "status"),
+    # Free seats of a section in row order, read a page at a time, whatever the venue's size.
+    Index("ix_seats_section_free", "section_id", "status", "row_label", "number"),
 )
 
 general_admission = Table(

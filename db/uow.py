@@ -6,9 +6,12 @@ import logging
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from core.errors import Retryable
+from core.errors import Busy, Retryable
+from db.box_office import box_office_for
+from db.engine import READ_ONLY
 from db.errors import is_retryable
 from db.repositories.booking import FanRepo, GeneralAdmissionRepo, HoldRepo, SeatRepo
 from db.repositories.events import EventRepo
@@ -27,14 +30,32 @@ class SqlUnitOfWork:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self.box_office = box_office_for(engine, lambda: SqlUnitOfWork(engine))
         self._conn: AsyncConnection | None = None
         self._committed = False
+        self._read_only = False
+
+    def for_reading(self) -> Self:
+        self._read_only = True
+        return self
 
     async def __aenter__(self) -> Self:
+        read_only, self._read_only = self._read_only, False
         try:
             conn = await self._engine.connect()
+        except PoolTimeout:
+            # Every connection is busy and stayed busy: a clear "try again" beats a longer wait.
+            raise Busy() from None
+        except Exception as exc:
+            if is_retryable(exc):
+                raise Retryable(str(exc)) from exc
+            raise
+        try:
+            if read_only:
+                await conn.execution_options(**{READ_ONLY: True})
             await conn.begin()
         except Exception as exc:
+            await conn.close()
             if is_retryable(exc):
                 raise Retryable(str(exc)) from exc
             raise

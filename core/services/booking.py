@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import random
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from core import text
+from core.box_office import (
+    BoxOffice,
+    ConfirmPlan,
+    ConfirmRefusal,
+    HoldPlan,
+    HoldRefusal,
+    HoldResult,
+    Look,
+    SeatQuery,
+)
 from core.caller import Caller, in_scope, valid_id
 from core.clock import Clock
 from core.errors import (
     CartExists,
-    DuplicateKey,
     EventNotFound,
     HoldExpired,
     HoldNotFound,
@@ -23,7 +32,7 @@ from core.errors import (
     SeatUnavailable,
     SoldOut,
 )
-from core.ledger import Account, Transfer
+from core.ledger import Account
 from core.models import (
     Event,
     EventStatus,
@@ -31,15 +40,19 @@ from core.models import (
     HoldStatus,
     Order,
     Seat,
-    SeatStatus,
     SectionAvailability,
     Ticket,
 )
-from core.ports import NewHold, NewTicket, UnitOfWork
+from core.ports import UnitOfWork
 from core.retry import retrying
-from core.seating import best_block
+from core.seating import ranked_blocks
 
-BEST_AVAILABLE_ATTEMPTS = 4
+# Fans pressing Best available together each get seats while the section has room: within one
+# process they never choose the same ones, across processes a collision is retried a little further off.
+BEST_AVAILABLE_ATTEMPTS = 12
+# Free seats read per look, for each ticket wanted: a few blocks' worth, so that fans choosing at the
+# same moment still find seats past those the others are claiming, and a look stays cheap.
+SEATS_PER_TICKET = 6
 
 
 @dataclass(frozen=True)
@@ -107,7 +120,7 @@ async def hold_seats(cmd: HoldSeats, uow: UnitOfWork, clock: Clock) -> HoldView:
     quantity = _quantity(cmd)
     for attempt in range(BEST_AVAILABLE_ATTEMPTS):
         try:
-            return await _hold_once(cmd, quantity, uow, clock)
+            return await _hold_once(cmd, quantity, uow, clock, attempt)
         except SeatUnavailable as refused:
             # Someone took the block we picked between our look and our claim: pick again.
             # A refusal with a reason came from the look itself, and looking again will not help.
@@ -121,24 +134,112 @@ _REFUSALS_OF_A_REPEAT = (SoldOut, SeatUnavailable, InsufficientFunds, CartExists
 
 
 @retrying
-async def _hold_once(cmd: HoldSeats, quantity: int, uow: UnitOfWork, clock: Clock) -> HoldView:
-    now = clock.now()
+async def _hold_once(cmd: HoldSeats, quantity: int, uow: UnitOfWork, clock: Clock, attempt: int) -> HoldView:
     try:
-        async with uow:
-            event = _bookable(await uow.events.get(cmd.event_id), cmd.caller, cmd.event_id)
-            event.check_on_sale(now)
-            if quantity > event.per_user_limit:
-                raise LimitReached(limit=event.per_user_limit, bought=0)
-            view = await _hold_in(uow, cmd, quantity, event, now)
-            await uow.commit()
-        return view
+        return await _try_hold(cmd, quantity, uow, clock, attempt)
     except _REFUSALS_OF_A_REPEAT:
-        # Looked up after the rollback, so only a hold that really was committed earlier counts.
-        async with uow:
-            existing = await uow.holds.by_client_key(cmd.client_key)
-            if existing is None or existing.user_id != cmd.user_id:
-                raise
-            return HoldView(existing, event, await uow.seats.seats(event.id, existing.seat_ids))
+        earlier = await _earlier_hold(cmd, uow)
+        if earlier is None:
+            raise
+        return earlier
+
+
+async def _earlier_hold(cmd: HoldSeats, uow: UnitOfWork) -> HoldView | None:
+    """The hold this very request made before its answer was lost (same client key), if any."""
+    async with uow.for_reading():
+        existing = await uow.holds.by_client_key(cmd.client_key)
+        event = await uow.events.get(existing.event_id) if existing is not None else None
+        if existing is None or event is None or existing.user_id != cmd.user_id:
+            return None
+        return HoldView(existing, event, await uow.seats.seats(event.id, existing.seat_ids))
+
+
+async def _try_hold(cmd: HoldSeats, quantity: int, uow: UnitOfWork, clock: Clock, attempt: int) -> HoldView:
+    office, now = uow.box_office, clock.now()
+    page = _page(quantity, office)
+    query = SeatQuery(cmd.seat_ids) if cmd.seat_ids else SeatQuery(section_id=_section(cmd), limit=page)
+    look = await office.look(cmd.event_id, query, now)
+    event = _bookable(look.event, cmd.caller, cmd.event_id)
+    event.check_on_sale(now)
+    if quantity > event.per_user_limit:
+        raise LimitReached(limit=event.per_user_limit, bought=0)
+    seats = await _choose(cmd, quantity, event, look, query.limit, uow, now, attempt)
+    amount = sum(s.price for s in seats) if seats else quantity * (event.ga_price or 0)
+    plan = HoldPlan(
+        event_id=event.id,
+        user_id=cmd.user_id,
+        client_key=cmd.client_key,
+        quantity=quantity,
+        amount=amount,
+        seat_ids=tuple(s.id for s in seats),
+        limit=event.per_user_limit,
+        now=now,
+        expires_at=now + event.hold_time,
+    )
+    with office.in_flight.claiming(plan.seat_ids):
+        result = await office.hold(plan)
+    if result.refusal is None:
+        assert result.hold_id is not None
+        hold = Hold(
+            result.hold_id,
+            event.id,
+            cmd.user_id,
+            quantity,
+            amount,
+            plan.seat_ids,
+            HoldStatus.ACTIVE,
+            plan.expires_at,
+            cmd.client_key,
+        )
+        return HoldView(hold, event, seats)
+    return await _refused(result, cmd, event, seats, uow, clock)
+
+
+def _page(quantity: int, office: BoxOffice) -> int:
+    return quantity * SEATS_PER_TICKET + len(office.in_flight)
+
+
+def _section(cmd: HoldSeats) -> int | None:
+    # No section (or one that names nothing) reads no seats: the look then finds the section empty.
+    return cmd.section_id if cmd.section_id is not None and valid_id(cmd.section_id) else None
+
+
+async def _refused(
+    result: HoldResult, cmd: HoldSeats, event: Event, seats: list[Seat], uow: UnitOfWork, clock: Clock
+) -> HoldView:
+    refusal, amount = result.refusal, sum(s.price for s in seats)
+    if refusal is HoldRefusal.REPEAT:
+        # This request's hold was made by an earlier attempt whose answer was lost: show that one.
+        earlier = await _earlier_hold(cmd, uow)
+        if earlier is None:
+            # Client keys are interaction ids: another member's is a forged request.
+            raise InvalidQuantity(quantity=len(seats))
+        return earlier
+    if refusal is HoldRefusal.FUNDS:
+        raise InsufficientFunds(
+            amount=amount or cmd.quantity * (event.ga_price or 0), currency=event.currency
+        )
+    if refusal is HoldRefusal.CART:
+        raise CartExists(hold_id=result.open_cart)
+    if refusal is HoldRefusal.LIMIT:
+        raise LimitReached(limit=event.per_user_limit, bought=result.bought)
+    if refusal is HoldRefusal.TAKEN:
+        raise SeatUnavailable(seats=[s.label for s in seats])
+    if refusal is HoldRefusal.SOLD_OUT:
+        # General admission is one counter: places of carts that lapsed come back only when given back.
+        if await _give_back_lapsed(event.id, uow, clock):
+            raise SeatUnavailable(seats=[])
+        raise SoldOut(event=event.title)
+    raise SaleClosed(event=event.title)
+
+
+async def _give_back_lapsed(event_id: int, uow: UnitOfWork, clock: Clock) -> bool:
+    async with uow.for_reading():
+        lapsed = await uow.holds.due(clock.now(), 500, event_id=event_id)
+    freed = 0
+    for hold_id in lapsed:
+        freed += await _expire_one(hold_id, uow, clock)
+    return freed > 0
 
 
 def _bookable(event: Event | None, caller: Caller, event_id: int) -> Event:
@@ -148,139 +249,85 @@ def _bookable(event: Event | None, caller: Caller, event_id: int) -> Event:
     return event
 
 
-async def _hold_in(uow: UnitOfWork, cmd: HoldSeats, quantity: int, event: Event, now: datetime) -> HoldView:
-    seats = await _choose(cmd, quantity, event, uow, now)
-    amount = sum(s.price for s in seats) if seats else quantity * (event.ga_price or 0)
-    if amount > await uow.ledger.balance(Account.wallet(cmd.user_id)):
-        raise InsufficientFunds(amount=amount, currency=event.currency)
-    expires_at = now + event.hold_time
-    new = NewHold(
-        event_id=event.id,
-        user_id=cmd.user_id,
-        quantity=quantity,
-        amount=amount,
-        seat_ids=tuple(s.id for s in seats),
-        expires_at=expires_at,
-        client_key=cmd.client_key,
-        created_at=now,
-    )
-    try:
-        hold_id = await uow.holds.add(new)
-    except DuplicateKey:
-        existing = await uow.holds.by_client_key(cmd.client_key)
-        if existing is None or existing.user_id != cmd.user_id:
-            # Client keys are interaction ids: another member's is a forged request.
-            raise InvalidQuantity(quantity=quantity) from None
-        return HoldView(existing, event, await uow.seats.seats(event.id, existing.seat_ids))
-    if not await uow.fans.reserve(
-        event.id, cmd.user_id, hold_id, quantity, event.per_user_limit, now, expires_at
-    ):
-        standing = await uow.fans.standing(event.id, cmd.user_id)
-        if standing.has_open_cart(now):
-            raise CartExists(hold_id=standing.hold_id)
-        raise LimitReached(limit=event.per_user_limit, bought=standing.bought)
-    if seats:
-        claimed = await uow.seats.claim(event.id, [s.id for s in seats], hold_id, expires_at, now)
-        if claimed != len(seats):
-            raise SeatUnavailable(seats=[s.label for s in seats])
-    elif not await _claim_places(uow, event, quantity, now):
-        raise SoldOut(event=event.title)
-    hold = Hold(
-        hold_id,
-        event.id,
-        cmd.user_id,
-        quantity,
-        amount,
-        new.seat_ids,
-        HoldStatus.ACTIVE,
-        expires_at,
-        cmd.client_key,
-    )
-    return HoldView(hold, event, seats)
-
-
-async def _claim_places(uow: UnitOfWork, event: Event, quantity: int, now: datetime) -> bool:
-    """General admission is one counter, so places of lapsed holds only come back when someone
-    gives them back: when the counter says full, the buyer's own transaction does that first."""
-    if await uow.general_admission.claim(event.id, quantity):
-        return True
-    lapsed = await uow.holds.due(now, 500, event_id=event.id)
-    for hold_id in lapsed:
-        hold = await uow.holds.get(hold_id)
-        if hold is not None and await uow.holds.finish(hold_id, HoldStatus.EXPIRED, now, only_if_live=False):
-            await _free(hold, uow)
-    return bool(lapsed) and await uow.general_admission.claim(event.id, quantity)
-
-
-async def _choose(cmd: HoldSeats, quantity: int, event: Event, uow: UnitOfWork, now: datetime) -> list[Seat]:
+async def _choose(
+    cmd: HoldSeats,
+    quantity: int,
+    event: Event,
+    look: Look,
+    limit: int,
+    uow: UnitOfWork,
+    now: datetime,
+    attempt: int,
+) -> list[Seat]:
+    office = uow.box_office
     if event.is_general_admission:
         return []
     if cmd.seat_ids:
-        seats = await uow.seats.seats(event.id, cmd.seat_ids)
-        if len(seats) != len(cmd.seat_ids):
+        if len(look.seats) != len(cmd.seat_ids):
             raise SeatUnavailable(seats=[])
-        return seats
-    section_id = cmd.section_id
-    named = section_id is not None and valid_id(section_id)
-    section = await uow.seats.section_seats(event.id, section_id, now) if section_id and named else []
-    if not section:
+        return look.seats
+    page, seen = look, 0
+    while True:
+        seen += len(page.seats)
+        if page.row_span is not None:
+            centre = sum(page.row_span) / 2
+            blocks = ranked_blocks(office.in_flight.free_of(page.seats), quantity, centre)
+            if blocks:
+                # After a collision with another process, spread out rather than race for the same seats.
+                return blocks[random.randrange(min(len(blocks), 2**attempt))]
+        if len(page.seats) < limit:
+            break
+        last = page.seats[-1]
+        query = SeatQuery(section_id=cmd.section_id, after=(last.row, last.number), limit=limit)
+        page = await office.look(event.id, query, now)
+    if seen == 0:
+        await _no_free_seats(cmd, event, uow, now)
+    raise SeatUnavailable(seats=[], reason="no_block", n=quantity)
+
+
+async def _no_free_seats(cmd: HoldSeats, event: Event, uow: UnitOfWork, now: datetime) -> None:
+    """The section has no free seat: say whether it is this section or the whole event."""
+    async with uow.for_reading():
+        sections = await uow.seats.availability(event.id, now)
+    mine = next((s for s in sections if s.section_id == cmd.section_id), None)
+    if mine is None:
         raise SeatUnavailable(seats=[], reason="no_section")
-    block = best_block(section, quantity)
-    if block is None:
-        if any(s.status is SeatStatus.AVAILABLE for s in section):
-            raise SeatUnavailable(seats=[], reason="no_block", n=quantity)
-        # "Sold out" would send the fan away while other sections still have seats.
-        if section and any(s.available for s in await uow.seats.availability(event.id, now)):
-            raise SeatUnavailable(seats=[], reason="section_full", section=section[0].section)
-        raise SoldOut(event=event.title)
-    return block
+    if any(s.available for s in sections):
+        raise SeatUnavailable(seats=[], reason="section_full", section=mine.name)
+    raise SoldOut(event=event.title)
 
 
 @retrying
 async def confirm_hold(cmd: ConfirmHold, uow: UnitOfWork, clock: Clock) -> OrderView:
     """Pays for a hold from the fan's wallet and issues its tickets, all in one transaction."""
-    now = clock.now()
-    async with uow:
-        hold, event = await _own_hold(uow, cmd.hold_id, cmd.caller)
-        if hold.status is HoldStatus.CONFIRMED:
-            return await _existing_order(hold, event, uow)
-        if event.status is EventStatus.CANCELLED:
-            # The organizer cancelled while the fan was paying: no charge for an event that is off.
-            raise SaleClosed(event=event.title)
-        if not await uow.holds.finish(hold.id, HoldStatus.CONFIRMED, now, only_if_live=True):
-            # A twin request (a double click) may have confirmed it a moment ago: that is not expiry.
-            again = await uow.holds.get(hold.id)
-            if again is not None and again.status is HoldStatus.CONFIRMED:
-                return await _existing_order(again, event, uow)
-            raise HoldExpired(hold_id=hold.id)
-        seats: list[Seat] = []
-        if hold.seat_ids:
-            if await uow.seats.sell_held(hold.id, hold.seat_ids) != len(hold.seat_ids):
-                raise HoldExpired(hold_id=hold.id)
-            seats = await uow.seats.seats(event.id, hold.seat_ids)
-        try:
-            order_id = await uow.orders.add(hold, cmd.client_key, now)
-        except DuplicateKey:
-            raise HoldNotFound(hold_id=cmd.hold_id) from None
-        holder_name = text.name(cmd.caller.name)
-        new = _new_tickets(hold, event, seats)
-        issued = await uow.tickets.add_many(order_id, event.id, hold.user_id, holder_name, new, now)
-        if hold.amount > 0:
-            payment = Transfer(
-                txn_key=f"order:{order_id}",
-                source=Account.wallet(hold.user_id),
-                target=Account.payable(event.organizer_id),
-                amount=hold.amount,
-                memo=f"event:{event.id}",
-            )
-            await uow.ledger.post(payment, now)
-        await uow.fans.close_cart(event.id, hold.user_id, hold.id, bought=hold.quantity)
-        payload = {"order_id": order_id, "user_id": hold.user_id, "locale": cmd.locale}
-        notice = await uow.outbox.add("tickets_issued", payload, now)
-        await uow.commit()
-    return OrderView(
-        Order(order_id, event.id, hold.user_id, hold.id, hold.amount, now), event, issued, notice
+    if not valid_id(cmd.hold_id) or cmd.caller.guild_id is None:
+        raise HoldNotFound(hold_id=cmd.hold_id)
+    plan = ConfirmPlan(
+        hold_id=cmd.hold_id,
+        user_id=cmd.user_id,
+        guild_id=cmd.caller.guild_id,
+        client_key=cmd.client_key,
+        holder_name=text.name(cmd.caller.name),
+        locale=cmd.locale,
+        secrets=tuple(secrets.token_hex(8) for _ in range(MAX_QUANTITY)),
+        now=clock.now(),
     )
+    result = await uow.box_office.confirm(plan)
+    if result.refusal is None:
+        assert result.event is not None and result.order is not None
+        return OrderView(result.order, result.event, list(result.tickets), result.notice_id)
+    event, refusal = result.event, result.refusal
+    if event is None or refusal in (ConfirmRefusal.NOT_FOUND, ConfirmRefusal.REPEAT):
+        raise HoldNotFound(hold_id=cmd.hold_id)
+    if refusal is ConfirmRefusal.CONFIRMED:
+        # A twin request (a double click) paid a moment ago: answer with that order.
+        return await _existing_order(cmd.hold_id, event, uow)
+    if refusal is ConfirmRefusal.CLOSED:
+        # The organizer cancelled while the fan was paying: no charge for an event that is off.
+        raise SaleClosed(event=event.title)
+    if refusal is ConfirmRefusal.FUNDS:
+        raise InsufficientFunds(amount=result.amount, currency=event.currency)
+    raise HoldExpired(hold_id=cmd.hold_id)
 
 
 async def _own_hold(uow: UnitOfWork, hold_id: int, caller: Caller) -> tuple[Hold, Event]:
@@ -292,22 +339,17 @@ async def _own_hold(uow: UnitOfWork, hold_id: int, caller: Caller) -> tuple[Hold
     return hold, event
 
 
-async def _existing_order(hold: Hold, event: Event, uow: UnitOfWork) -> OrderView:
-    order = await uow.orders.by_hold(hold.id)
-    assert order is not None
-    return OrderView(order, event, await uow.tickets.for_order(order.id))
-
-
-def _new_tickets(hold: Hold, event: Event, seats: Sequence[Seat]) -> list[NewTicket]:
-    if seats:
-        return [NewTicket(s.id, s.label, s.price, secrets.token_hex(8)) for s in seats]
-    return [NewTicket(None, None, event.ga_price or 0, secrets.token_hex(8)) for _ in range(hold.quantity)]
+async def _existing_order(hold_id: int, event: Event, uow: UnitOfWork) -> OrderView:
+    async with uow.for_reading():
+        order = await uow.orders.by_hold(hold_id)
+        assert order is not None
+        return OrderView(order, event, await uow.tickets.for_order(order.id))
 
 
 @retrying
 async def open_cart(hold_id: int, caller: Caller, uow: UnitOfWork, clock: Clock) -> HoldView:
     """A fan's cart as it stands, while it can still be paid for."""
-    async with uow:
+    async with uow.for_reading():
         hold, event = await _own_hold(uow, hold_id, caller)
         if hold.status is not HoldStatus.ACTIVE or hold.expires_at <= clock.now():
             raise HoldNotFound(hold_id=hold_id)
@@ -382,7 +424,7 @@ async def start_booking(event_id: int, caller: Caller, uow: UnitOfWork, clock: C
     now = clock.now()
     if not valid_id(event_id):
         raise EventNotFound(event_id=event_id)
-    async with uow:
+    async with uow.for_reading():
         event = _bookable(await uow.events.get(event_id), caller, event_id)
         event.check_on_sale(now)
         standing = await uow.fans.standing(event.id, caller.user_id)

@@ -15,7 +15,7 @@ def _key(application_id: int) -> str:
 
 @retrying
 async def commands_changed(application_id: int, digest: str, uow: UnitOfWork) -> bool:
-    async with uow:
+    async with uow.for_reading():
         return await uow.app_state.get(_key(application_id)) != digest
 
 

@@ -215,7 +215,7 @@ async def publish_event(event_id: int, caller: Caller, uow: UnitOfWork, clock: C
 async def event_details(event_id: int, caller: Caller, uow: UnitOfWork, clock: Clock) -> EventDetails:
     """Events of the caller's server only; drafts to their organizer only. Anything else does not exist."""
     now = clock.now()
-    async with uow:
+    async with uow.for_reading():
         event = await visible_event(uow, event_id, caller)
         if event.is_general_admission:
             return EventDetails(event, [], await uow.general_admission.taken(event_id), [])
@@ -299,7 +299,7 @@ async def list_events(query: EventQuery, uow: UnitOfWork, clock: Clock) -> Event
     # The range's end is exclusive, so an end at its start leaves nothing to find.
     if query.starts_from and query.starts_to and query.starts_to <= query.starts_from:
         raise InvalidEvent(reason="date_range")
-    async with uow:
+    async with uow.for_reading():
         events, total = await uow.events.upcoming(query, clock.now())
     return EventPage(events, total, query)
 
@@ -314,7 +314,7 @@ async def search_events(
     # Autocomplete never refuses: what cannot be searched for finds nothing rather than an error.
     typed = text.name(typed)[: text.KEYWORD]
     now = clock.now()
-    async with uow:
+    async with uow.for_reading():
         found = await uow.events.search(caller.guild_id, caller.user_id, typed, now, limit)
         # /events lists events by number (`#12`), so a fan may type the number instead of the title.
         number = typed.removeprefix("#")

@@ -48,5 +48,5 @@ async def require_organizer(uow: UnitOfWork, caller: Caller) -> GuildConfig:
 @retrying
 async def check_organizer(caller: Caller, uow: UnitOfWork) -> GuildConfig:
     """Raises unless the member may post events here; used before showing an organizer a form."""
-    async with uow:
+    async with uow.for_reading():
         return await require_organizer(uow, caller)

@@ -157,7 +157,7 @@ class EventStats:
 async def event_stats(
     event_id: int, caller: Caller, uow: UnitOfWork, clock: Clock, zone: ZoneInfo
 ) -> EventStats:
-    async with uow:
+    async with uow.for_reading():
         event = await owned_event(uow, event_id, caller)
         sections = await uow.seats.availability(event.id, clock.now())
         taken = await uow.general_admission.taken(event.id) if event.is_general_admission else 0
@@ -173,6 +173,6 @@ def _local_date(attendee: Attendee, zone: ZoneInfo) -> date:
 
 @retrying
 async def event_attendees(event_id: int, caller: Caller, uow: UnitOfWork) -> tuple[Event, list[Attendee]]:
-    async with uow:
+    async with uow.for_reading():
         event = await owned_event(uow, event_id, caller)
         return event, await uow.tickets.attendees(event.id)

@@ -84,5 +84,5 @@ async def deliver_notices(
 
 @retrying
 async def outbox_backlog(uow: UnitOfWork) -> int:
-    async with uow:
+    async with uow.for_reading():
         return await uow.outbox.backlog()

@@ -170,7 +170,7 @@ async def transfer_ticket(cmd: TransferTicket, uow: UnitOfWork, clock: Clock) ->
 @retrying
 async def ticket_cards(caller: Caller, uow: UnitOfWork) -> list[TicketCard]:
     """The caller's live tickets: for this server's events in a server, all of them in a DM."""
-    async with uow:
+    async with uow.for_reading():
         tickets = await uow.tickets.for_holder(caller.user_id)
         events: dict[int, Event] = {}
         for ticket in tickets:
@@ -183,14 +183,14 @@ async def ticket_cards(caller: Caller, uow: UnitOfWork) -> list[TicketCard]:
 
 @retrying
 async def ticket_card(ticket_id: int, caller: Caller, uow: UnitOfWork) -> TicketCard:
-    async with uow:
+    async with uow.for_reading():
         return await _own_ticket(uow, ticket_id, caller)
 
 
 @retrying
 async def held_card(ticket_id: int, holder_id: int, uow: UnitOfWork) -> TicketCard | None:
     """A live ticket as its holder gets it by DM (after a transfer); None once it has moved on."""
-    async with uow:
+    async with uow.for_reading():
         ticket = await uow.tickets.get(ticket_id)
         if ticket is None or ticket.holder_id != holder_id or ticket.status is not TicketStatus.ACTIVE:
             return None
@@ -202,7 +202,7 @@ async def held_card(ticket_id: int, holder_id: int, uow: UnitOfWork) -> TicketCa
 @retrying
 async def order_cards(order_id: int, uow: UnitOfWork) -> list[TicketCard]:
     """The live tickets of one order, for the DM that delivers them."""
-    async with uow:
+    async with uow.for_reading():
         order = await uow.orders.get(order_id)
         if order is None:
             return []

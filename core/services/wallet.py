@@ -57,17 +57,17 @@ async def _credit(cmd: TopUp, key: str, provider: str, uow: UnitOfWork, clock: C
 
 @retrying
 async def balance(user_id: int, uow: UnitOfWork) -> int:
-    async with uow:
+    async with uow.for_reading():
         return await uow.ledger.balance(Account.wallet(user_id))
 
 
 @retrying
 async def history(user_id: int, uow: UnitOfWork, limit: int = 20) -> list[LedgerEntry]:
-    async with uow:
+    async with uow.for_reading():
         return await uow.ledger.entries(Account.wallet(user_id), limit)
 
 
 @retrying
 async def ledger_totals(uow: UnitOfWork) -> LedgerTotals:
-    async with uow:
+    async with uow.for_reading():
         return await uow.ledger.totals()

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy import and_, case, func, insert, literal, or_, select, update
 
 from core.errors import DuplicateKey
 from core.layout import SectionSpec
 from core.models import FanStanding, Hold, HoldStatus, Seat, SeatStatus, SectionAvailability
-from core.ports import NewHold
+from core.ports import NewHold, SeatPage
 from db.errors import is_duplicate
 from db.repositories._base import Repo, insert_ignoring_duplicates, new_id
 from db.schema import fan_events, general_admission, holds, seats, sections
@@ -56,7 +56,12 @@ class SeatRepo(Repo):
         for position, spec in enumerate(specs):
             result = await self.conn.execute(
                 insert(sections).values(
-                    event_id=event_id, name=spec.name, position=position, price=spec.price
+                    event_id=event_id,
+                    name=spec.name,
+                    position=position,
+                    price=spec.price,
+                    first_number=spec.first_number,
+                    last_number=spec.last_number,
                 )
             )
             section_id = new_id(result)
@@ -86,13 +91,26 @@ class SeatRepo(Repo):
         )
         return [_seat(row) for row in await self.conn.execute(query)]
 
-    async def section_seats(self, event_id: int, section_id: int, now: datetime) -> list[Seat]:
+    async def free_page(
+        self, event_id: int, section_id: int, now: datetime, after: tuple[str, int], limit: int
+    ) -> SeatPage:
+        row, number = after
+        past = or_(seats.c.row_label > row, and_(seats.c.row_label == row, seats.c.number > number))
         query = (
-            select(*_SEAT_COLUMNS[:-1], _shown_status(now))
+            select(
+                *_SEAT_COLUMNS[:-1],
+                literal(SeatStatus.AVAILABLE.value),
+                sections.c.first_number,
+                sections.c.last_number,
+            )
             .join(sections, sections.c.id == seats.c.section_id)
-            .where(seats.c.event_id == event_id, seats.c.section_id == section_id)
+            .where(seats.c.event_id == event_id, seats.c.section_id == section_id, _claimable(now), past)
+            .order_by(seats.c.row_label, seats.c.number)
+            .limit(limit)
         )
-        return [_seat(row) for row in await self.conn.execute(query)]
+        rows = list(await self.conn.execute(query))
+        span = (int(rows[0][7]), int(rows[0][8])) if rows else None
+        return SeatPage([_seat(row) for row in rows], span)
 
     async def claim(
         self, event_id: int, seat_ids: Sequence[int], hold_id: int, until: datetime, now: datetime

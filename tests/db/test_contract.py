@@ -3,9 +3,7 @@ in-memory fake the unit tests run on, so a rule proven against the fake holds on
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import cast
 
 import pytest
@@ -26,11 +24,8 @@ from core.models import (
     TicketStatus,
 )
 from core.ports import NewEvent, NewHold, NewTicket, UnitOfWork
-from db.engine import make_engine
-from db.migrate import migrate
 from db.schema import accounts
 from db.uow import SqlUnitOfWork
-from tests.support import databases
 from tests.support.builders import key
 from tests.unit.fakes import ConstraintViolation, FakeUnitOfWork
 
@@ -39,26 +34,6 @@ LATER = NOW + timedelta(minutes=10)
 GUILD = 1
 ORGANIZER = 900
 FAN = 7
-
-
-@pytest.fixture(params=["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb), "fake"])
-async def any_uow(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[UnitOfWork]:
-    # pytest hands a parametrized fixture such as conftest's `engine` its parameter only when the
-    # test itself is parametrized on it, so the two databases are opened here the same way.
-    if request.param == "fake":
-        yield FakeUnitOfWork()
-        return
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'picket.db'}")
-        await migrate(engine)
-    else:
-        url = databases.mariadb_url(request.getfixturevalue("mariadb_database"))
-        await databases.clear_tables(url)
-        engine = make_engine(url)
-    # mypy reads SqlUnitOfWork's repositories as their concrete classes, which the protocol's
-    # (mutable, hence invariant) attributes do not accept.
-    yield cast(UnitOfWork, SqlUnitOfWork(engine))
-    await engine.dispose()
 
 
 def new_event(
@@ -377,9 +352,15 @@ async def test_section_seats_show_lapsed_holds_as_free(any_uow: UnitOfWork) -> N
         seller = await add_hold(any_uow, event_id, [sold])
         await any_uow.seats.sell_held(seller, [sold])
         section_id = (await any_uow.seats.seats(event_id, [free]))[0].section_id
-        listed = await any_uow.seats.section_seats(event_id, section_id, NOW)
+        page = await any_uow.seats.free_page(event_id, section_id, NOW, ("", 0), 10)
         availability = await any_uow.seats.availability(event_id, NOW)
         seat_map = await any_uow.seats.seat_map(event_id, NOW)
+    assert [(s.id, s.status) for s in page.seats] == [
+        (lapsed, SeatStatus.AVAILABLE),
+        (free, SeatStatus.AVAILABLE),
+    ]
+    assert page.row_span == (1, 4)
+    listed = seat_map
     shown = {s.id: s.status for s in listed}
     assert shown == {
         live: SeatStatus.HELD,
@@ -887,3 +868,20 @@ async def test_totals_notice_a_balance_that_drifted_from_its_entries(any_uow: Un
         totals = await any_uow.ledger.totals()
     assert (totals.entries_sum, totals.balances_sum, totals.mismatched_accounts) == (0, 1, 1)
     assert not totals.balanced
+
+
+async def test_free_seats_come_a_page_at_a_time_in_row_order(any_uow: UnitOfWork) -> None:
+    event_id, _ = await seated_event(any_uow, "R:A-C x 1-3 @ 1000; S:A x 1-2 @ 500")
+    async with any_uow:
+        seats = await any_uow.seats.seat_map(event_id, NOW)
+        first_section = seats[0].section_id
+        taken = [s.id for s in seats if s.section_id == first_section and s.row == "A" and s.number == 2]
+        await add_hold(any_uow, event_id, taken)
+        first = await any_uow.seats.free_page(event_id, first_section, NOW, ("", 0), 4)
+        last = first.seats[-1]
+        second = await any_uow.seats.free_page(event_id, first_section, NOW, (last.row, last.number), 4)
+        after_all = await any_uow.seats.free_page(event_id, first_section, NOW, ("C", 3), 4)
+    assert [f"{s.row}{s.number}" for s in first.seats] == ["A1", "A3", "B1", "B2"]
+    assert [f"{s.row}{s.number}" for s in second.seats] == ["B3", "C1", "C2", "C3"]
+    assert {s.section_id for s in first.seats + second.seats} == {first_section}
+    assert (after_all.seats, after_all.row_span) == ([], None)

@@ -124,9 +124,9 @@ async def test_an_event_with_a_bad_layout_is_refused_and_nothing_is_stored(
     before = uow.snapshot()
 
     with pytest.raises(InvalidLayout) as refused:
-        await create_event(concert(clock, layout="VIP:A x 1-4 @ 5000; R:A x 1-5 @ 1000"), uow, clock)
+        await create_event(concert(clock, layout="VIP:A x 1-4 @ 5000; vip:B x 1-5 @ 1000"), uow, clock)
 
-    assert (refused.value.params["part"], refused.value.params["reason"]) == (2, "duplicate_row")
+    assert (refused.value.params["part"], refused.value.params["reason"]) == (2, "duplicate_section")
     assert uow.snapshot() == before
 
 

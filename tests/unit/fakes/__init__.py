@@ -8,6 +8,7 @@ import copy
 from types import TracebackType
 from typing import Self
 
+from core.box_office import BoxOffice
 from core.errors import Retryable
 from core.ledger import Account
 from core.models import FanStanding, Hold, SeatStatus
@@ -24,6 +25,7 @@ from core.ports import (
     SeatRepository,
     TicketRepository,
 )
+from db.box_office import GenericBoxOffice
 from tests.unit.fakes.booking import FakeFans, FakeGeneralAdmission, FakeHolds, FakeSeats
 from tests.unit.fakes.events import FakeAppState, FakeEvents, FakeGuilds
 from tests.unit.fakes.sales import (
@@ -53,6 +55,7 @@ class FakeUnitOfWork:
     ledger: LedgerRepository
     outbox: Outbox
     app_state: AppStateRepository
+    box_office: BoxOffice
 
     def __init__(self) -> None:
         self.state = State()
@@ -72,6 +75,10 @@ class FakeUnitOfWork:
         self.ledger = FakeLedger(self._open_state)
         self.outbox = FakeOutbox(self._open_state)
         self.app_state = FakeAppState(self._open_state)
+        self.box_office = GenericBoxOffice(lambda: self)
+
+    def for_reading(self) -> Self:
+        return self
 
     def _open_state(self) -> State:
         assert self._tx is not None, "the unit of work is not open"

@@ -12,7 +12,7 @@ from datetime import datetime
 from core.errors import DuplicateKey
 from core.layout import SectionSpec
 from core.models import FanStanding, Hold, HoldStatus, Seat, SeatStatus, SectionAvailability
-from core.ports import NewHold
+from core.ports import NewHold, SeatPage
 from tests.unit.fakes.state import Repo, SeatRow, SectionRow
 
 
@@ -21,7 +21,9 @@ class FakeSeats(Repo):
         count = 0
         for position, spec in enumerate(sections):
             section_id = self.db.new_id("sections")
-            self.db.sections[section_id] = SectionRow(section_id, event_id, spec.name, position, spec.price)
+            self.db.sections[section_id] = SectionRow(
+                section_id, event_id, spec.name, position, spec.price, spec.first_number, spec.last_number
+            )
             for row in spec.rows:
                 for number in range(spec.first_number, spec.last_number + 1):
                     seat_id = self.db.new_id("seats")
@@ -37,12 +39,23 @@ class FakeSeats(Repo):
         rows = sorted(self._rows(event_id, seat_ids), key=self.db.seat_order)
         return [self.db.seat(r) for r in rows]
 
-    async def section_seats(self, event_id: int, section_id: int, now: datetime) -> list[Seat]:
-        return [
-            replace(self.db.seat(r), status=_shown(r, now))
-            for r in self.db.seats.values()
-            if r.event_id == event_id and r.section_id == section_id
-        ]
+    async def free_page(
+        self, event_id: int, section_id: int, now: datetime, after: tuple[str, int], limit: int
+    ) -> SeatPage:
+        free = sorted(
+            (
+                r
+                for r in self.db.seats.values()
+                if r.event_id == event_id
+                and r.section_id == section_id
+                and r.claimable(now)
+                and (r.row, r.number) > after
+            ),
+            key=lambda r: (r.row, r.number),
+        )[:limit]
+        section = self.db.sections.get(section_id)
+        span = (section.first_number, section.last_number) if free and section is not None else None
+        return SeatPage([replace(self.db.seat(r), status=SeatStatus.AVAILABLE) for r in free], span)
 
     async def claim(
         self, event_id: int, seat_ids: Sequence[int], hold_id: int, until: datetime, now: datetime

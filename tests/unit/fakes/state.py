@@ -31,6 +31,8 @@ class SectionRow:
     name: str
     position: int
     price: int
+    first_number: int = 1
+    last_number: int = 1
 
 
 @dataclass
