@@ -257,8 +257,9 @@ async def bench_backend(name: str, url: str, raw: RawSqlite | RawMariaDB) -> int
             )
             booked = await bookings(shop, event, sections, concurrency, PER_LEVEL)
             print(
-                f"{name:8} concurrency={concurrency:<3} raw_claim={raw_rate:7.0f}/s booking={booked.rate:6.0f}/s "
-                f"ratio={booked.rate / raw_rate:.2f} round_trips/booking={booked.trips:.1f} "
+                f"{name:8} concurrency={concurrency:<3} raw_claim={raw_rate:7.0f}/s "
+                f"booking={booked.rate:6.0f}/s ratio={booked.rate / raw_rate:.2f} "
+                f"round_trips/booking={booked.trips:.1f} "
                 f"cpu_ms/booking={booked.cpu_ms:.2f}",
                 flush=True,
             )

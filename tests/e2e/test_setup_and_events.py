@@ -100,8 +100,8 @@ async def test_organizer_creates_a_draft_with_a_seat_map(world: World) -> None:
             "section name, rows, seat numbers, price.",
         ),
         (
-            "VIP:A x 1-10 @ 99000; R:A-C x 1-10 @ 77000",
-            "Part 2 (`R:A-C x 1-10 @ 77000`): a row in it already belongs to another section.",
+            "VIP:A x 1-10 @ 99000; vip:B-C x 1-10 @ 77000",
+            "Part 2 (`vip:B-C x 1-10 @ 77000`): that section name is already used.",
         ),
         (
             "VIP:A x 10-1 @ 99000",
@@ -109,7 +109,7 @@ async def test_organizer_creates_a_draft_with_a_seat_map(world: World) -> None:
             "seat numbers start at 1 and the range must go upwards, like 1-20.",
         ),
     ],
-    ids=["rows-backwards", "not-a-layout", "row-in-two-sections", "seats-backwards"],
+    ids=["rows-backwards", "not-a-layout", "section-twice", "seats-backwards"],
 )
 async def test_a_bad_layout_is_refused_before_the_form_naming_the_part(
     world: World, layout: str, told: str
