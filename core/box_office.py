@@ -7,6 +7,7 @@ handful of round trips however the database runs it (one stored procedure call e
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -76,8 +77,8 @@ class ConfirmPlan:
     client_key: str
     holder_name: str
     locale: str
-    # One per ticket the hold may become, more than enough: the box office takes what it needs.
-    secrets: tuple[str, ...]
+    # A one-off random seed; each ticket's secret is derived from it (see ``ticket_secret``).
+    seed: str
     now: datetime
 
 
@@ -98,6 +99,12 @@ class ConfirmResult:
     tickets: tuple[Ticket, ...] = ()
     notice_id: int | None = None
     amount: int = 0
+
+
+def ticket_secret(seed: str, key: int) -> str:
+    """A ticket's secret from the payment's random seed and its seat id (or its place number, from 1,
+    for general admission): unguessable without the seed, which is never kept."""
+    return hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()[:16]
 
 
 class SeatsInFlight:

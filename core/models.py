@@ -69,6 +69,8 @@ class Event:
     cancelled_at: datetime | None = None
     # Set when every ticket of a cancelled event has been refunded; until then a job keeps at it.
     refunds_done_at: datetime | None = None
+    # Moves on with every change, so a copy kept for speed can tell it is stale.
+    version: int = 1
 
     @property
     def is_general_admission(self) -> bool:

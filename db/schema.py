@@ -55,6 +55,7 @@ events = Table(
     Column("use_queue", Boolean, nullable=False, server_default=sa_false()),
     Column("cancelled_at", DateTime, nullable=True),
     Column("refunds_done_at", DateTime, nullable=True),
+    Column("version", Integer, nullable=False, server_default="1"),
     Index("ix_events_guild_starts", "guild_id", "starts_at"),
     Index("ix_events_status_refunds", "status", "refunds_done_at"),
 )

@@ -30,7 +30,7 @@ class SqlUnitOfWork:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self.box_office = box_office_for(engine, lambda: SqlUnitOfWork(engine))
+        self.box_office = box_office_for(engine)
         self._conn: AsyncConnection | None = None
         self._committed = False
         self._read_only = False

@@ -309,7 +309,7 @@ async def confirm_hold(cmd: ConfirmHold, uow: UnitOfWork, clock: Clock) -> Order
         client_key=cmd.client_key,
         holder_name=text.name(cmd.caller.name),
         locale=cmd.locale,
-        secrets=tuple(secrets.token_hex(8) for _ in range(MAX_QUANTITY)),
+        seed=secrets.token_hex(16),
         now=clock.now(),
     )
     result = await uow.box_office.confirm(plan)

@@ -36,11 +36,13 @@ class EventRepo(Repo):
         query = update(events).where(events.c.id == event_id)
         if only_from is not None:
             query = query.where(events.c.status == only_from)
-        result = await self.conn.execute(query.values(status=status))
+        result = await self.conn.execute(query.values(status=status, version=events.c.version + 1))
         return result.rowcount == 1
 
     async def update(self, event_id: int, changes: dict[str, Any]) -> None:
-        await self.conn.execute(update(events).where(events.c.id == event_id).values(**changes))
+        # Every change moves the version on, so copies kept elsewhere know they are stale.
+        statement = update(events).where(events.c.id == event_id)
+        await self.conn.execute(statement.values(**changes, version=events.c.version + 1))
 
     async def upcoming(self, query: EventQuery, now: datetime) -> tuple[list[Event], int]:
         e = events.c

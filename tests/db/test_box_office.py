@@ -11,6 +11,7 @@ from core.box_office import (
     HoldPlan,
     HoldRefusal,
     SeatQuery,
+    ticket_secret,
 )
 from core.layout import parse_layout
 from core.ledger import Account, Transfer
@@ -18,7 +19,7 @@ from core.models import EventStatus, HoldStatus, SeatStatus, TicketStatus
 from core.ports import UnitOfWork
 from tests.db.test_contract import FAN, GUILD, LATER, NOW, ORGANIZER, new_event, topup
 
-SECRETS = tuple(f"{n:016x}" for n in range(1, 11))
+SEED = "0123456789abcdef0123456789abcdef"
 
 
 async def on_sale(uow: UnitOfWork, layout: str | None = "R:A-B x 1-4 @ 1000; VIP:A x 1-2 @ 3000") -> int:
@@ -63,7 +64,7 @@ def paying(hold_id: int, **changes: object) -> ConfirmPlan:
         "client_key": f"pay-{hold_id}",
         "holder_name": "Minji",
         "locale": "ko",
-        "secrets": SECRETS,
+        "seed": SEED,
         "now": NOW + timedelta(minutes=1),
     }
     values.update(changes)
@@ -211,9 +212,10 @@ async def test_confirming_issues_tickets_pays_and_queues_the_dm(any_uow: UnitOfW
         FAN,
         event_id,
     )
+    vip, r = seats
     assert [(t.seat_label, t.price, t.secret, t.buyer_id, t.holder_name, t.status) for t in paid.tickets] == [
-        ("R A1", 1000, SECRETS[0], FAN, "Minji", TicketStatus.ACTIVE),
-        ("VIP A2", 3000, SECRETS[1], FAN, "Minji", TicketStatus.ACTIVE),
+        ("R A1", 1000, ticket_secret(SEED, r), FAN, "Minji", TicketStatus.ACTIVE),
+        ("VIP A2", 3000, ticket_secret(SEED, vip), FAN, "Minji", TicketStatus.ACTIVE),
     ]
     async with any_uow:
         wallet = await any_uow.ledger.balance(Account.wallet(FAN))
@@ -238,7 +240,7 @@ async def test_general_admission_tickets_take_the_events_price(any_uow: UnitOfWo
     paid = await any_uow.box_office.confirm(paying(held.hold_id))
 
     assert [(t.seat_id, t.seat_label, t.price, t.secret) for t in paid.tickets] == [
-        (None, None, 500, secret) for secret in SECRETS[:3]
+        (None, None, 500, ticket_secret(SEED, n)) for n in (1, 2, 3)
     ]
 
 

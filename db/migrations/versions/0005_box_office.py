@@ -28,38 +28,46 @@ EVENT_JSON = (
 )
 SECTIONS_JSON = "JSON_OBJECTAGG(sec.id, JSON_ARRAY(sec.name, sec.price, sec.first_number, sec.last_number))"
 
+# Free seats of a section in row order after a position, available ones and those of lapsed holds,
+# each read a page at a time from the index on (section, status, row, number).
+FREE_PAGE = """
+    SELECT * FROM (
+        (SELECT id, section_id, row_label, number FROM seats
+         WHERE section_id = p_section AND status = 'available'
+           AND (row_label > p_after_row OR (row_label = p_after_row AND number > p_after_number))
+         ORDER BY row_label, number LIMIT p_limit)
+        UNION ALL
+        (SELECT id, section_id, row_label, number FROM seats
+         WHERE section_id = p_section AND status = 'held' AND held_until <= p_now
+           AND (row_label > p_after_row OR (row_label = p_after_row AND number > p_after_number))
+         ORDER BY row_label, number LIMIT p_limit)
+    ) u ORDER BY row_label, number LIMIT p_limit
+"""
+
+# The event goes into an answer only when the caller's copy is older than the row.
+EVENT_IF_NEWER = f"""
+    'event_id', CAST({{event}} AS SIGNED),
+    'version', (SELECT e.version FROM events e WHERE e.id = {{event}}),
+    'event', (SELECT {EVENT_JSON} FROM events e WHERE e.id = {{event}} AND e.version <> p_known)
+"""
+
 LOOK = f"""
 CREATE PROCEDURE picket_look(
-    IN p_event BIGINT, IN p_section BIGINT, IN p_after_row VARCHAR(2), IN p_after_number INT,
-    IN p_limit INT, IN p_now DATETIME, IN p_seats TEXT)
+    IN p_event BIGINT, IN p_known INT, IN p_section BIGINT, IN p_after_row VARCHAR(2),
+    IN p_after_number INT, IN p_limit INT, IN p_now DATETIME, IN p_seats TEXT)
 BEGIN
     IF p_section IS NOT NULL THEN
         SELECT JSON_OBJECT(
-            'event', (SELECT {EVENT_JSON} FROM events e WHERE e.id = p_event),
-            'seats', (
-                SELECT JSON_ARRAYAGG(JSON_ARRAY(c.id, c.section_id, c.row_label, c.number, 'available')
-                                     ORDER BY c.row_label, c.number)
-                FROM (
-                    SELECT * FROM (
-                        (SELECT id, section_id, row_label, number FROM seats
-                         WHERE section_id = p_section AND status = 'available'
-                           AND (row_label > p_after_row
-                                OR (row_label = p_after_row AND number > p_after_number))
-                         ORDER BY row_label, number LIMIT p_limit)
-                        UNION ALL
-                        (SELECT id, section_id, row_label, number FROM seats
-                         WHERE section_id = p_section AND status = 'held' AND held_until <= p_now
-                           AND (row_label > p_after_row
-                                OR (row_label = p_after_row AND number > p_after_number))
-                         ORDER BY row_label, number LIMIT p_limit)
-                    ) u ORDER BY row_label, number LIMIT p_limit
-                ) c),
+            {EVENT_IF_NEWER.format(event="p_event")},
+            'seats', (SELECT JSON_ARRAYAGG(JSON_ARRAY(c.id, c.section_id, c.row_label, c.number, 'available')
+                                           ORDER BY c.row_label, c.number)
+                      FROM ({FREE_PAGE}) c),
             'sections', (SELECT {SECTIONS_JSON} FROM sections sec
                          WHERE sec.id = p_section AND sec.event_id = p_event)
         ) AS answer;
     ELSE
         SELECT JSON_OBJECT(
-            'event', (SELECT {EVENT_JSON} FROM events e WHERE e.id = p_event),
+            {EVENT_IF_NEWER.format(event="p_event")},
             'seats', (
                 SELECT JSON_ARRAYAGG(JSON_ARRAY(s.id, s.section_id, s.row_label, s.number, s.status)
                                      ORDER BY sec.position, s.row_label, s.number)
@@ -74,17 +82,21 @@ BEGIN
 END
 """
 
-HOLD = """
+SEAT_PARAMS = ", ".join(f"IN p_s{n} BIGINT" for n in range(1, 11))
+SEAT_LIST = ", ".join(f"p_s{n}" for n in range(1, 11))
+
+HOLD = f"""
 CREATE PROCEDURE picket_hold(
     IN p_event BIGINT, IN p_user BIGINT, IN p_key VARCHAR(64), IN p_quantity INT, IN p_amount BIGINT,
-    IN p_limit INT, IN p_now DATETIME, IN p_expires DATETIME, IN p_seat_ids VARCHAR(400), IN p_seats TEXT)
+    IN p_limit INT, IN p_now DATETIME, IN p_expires DATETIME, IN p_seat_ids VARCHAR(400), {SEAT_PARAMS})
 BEGIN
     DECLARE v_code VARCHAR(12) DEFAULT 'ok';
+    DECLARE v_on_sale INT DEFAULT 0;
+    DECLARE v_balance BIGINT DEFAULT 0;
     DECLARE v_hold BIGINT DEFAULT NULL;
     DECLARE v_cart BIGINT DEFAULT NULL;
     DECLARE v_cart_until DATETIME DEFAULT NULL;
     DECLARE v_bought INT DEFAULT 0;
-    DECLARE v_balance BIGINT DEFAULT 0;
     -- A client key used before: the hold was made already (a retry after an unclear commit).
     DECLARE EXIT HANDLER FOR 1062
     BEGIN
@@ -93,30 +105,36 @@ BEGIN
         COMMIT;
     END;
     START TRANSACTION;
-    IF NOT EXISTS (SELECT 1 FROM events WHERE id = p_event AND status = 'published'
-                   AND sale_opens_at <= p_now AND starts_at > p_now) THEN
+    SELECT (SELECT COUNT(*) FROM events WHERE id = p_event AND status = 'published'
+                   AND sale_opens_at <= p_now AND starts_at > p_now),
+           (SELECT COALESCE(MAX(balance), 0) FROM accounts WHERE kind = 'wallet' AND owner_id = p_user)
+    INTO v_on_sale, v_balance;
+    IF v_on_sale = 0 THEN
         SET v_code = 'closed';
+    ELSEIF v_balance < p_amount THEN
+        SET v_code = 'funds';
+    ELSEIF p_quantity > p_limit THEN
+        SET v_code = 'limit';
     ELSE
-        SELECT COALESCE(MAX(balance), 0) INTO v_balance FROM accounts
-        WHERE kind = 'wallet' AND owner_id = p_user;
-        IF v_balance < p_amount THEN
-            SET v_code = 'funds';
-        END IF;
-    END IF;
-    IF v_code = 'ok' THEN
         INSERT INTO holds (event_id, user_id, quantity, amount, seat_ids, status, expires_at, client_key,
                            created_at)
         VALUES (p_event, p_user, p_quantity, p_amount, p_seat_ids, 'active', p_expires, p_key, p_now);
         SET v_hold = LAST_INSERT_ID();
-        -- Not INSERT IGNORE: its duplicate-key warning would set off the 1062 handler above.
-        INSERT INTO fan_events (event_id, user_id, held, bought, holding)
-        VALUES (p_event, p_user, 0, 0, 0)
-        ON DUPLICATE KEY UPDATE held = held;
-        UPDATE fan_events SET hold_id = v_hold, held = p_quantity, hold_expires_at = p_expires
-        WHERE event_id = p_event AND user_id = p_user
-          AND (hold_id IS NULL OR hold_expires_at <= p_now)
-          AND bought + p_quantity <= p_limit AND holding + p_quantity <= p_limit;
-        IF ROW_COUNT() = 0 THEN
+        -- One statement for "open the fan's cart unless another is live or the limit is reached":
+        -- @ok is judged on the row as it was, before any column of it changes. Not INSERT IGNORE,
+        -- whose duplicate-key warning would set off the 1062 handler above.
+        SET @picket_ok = NULL;
+        INSERT INTO fan_events (event_id, user_id, hold_id, held, hold_expires_at, bought, holding)
+        VALUES (p_event, p_user, v_hold, p_quantity, p_expires, 0, 0)
+        ON DUPLICATE KEY UPDATE
+            hold_id = IF(@picket_ok := ((hold_id IS NULL OR hold_expires_at <= p_now)
+                                        AND bought + p_quantity <= p_limit
+                                        AND holding + p_quantity <= p_limit), v_hold, hold_id),
+            held = IF(@picket_ok, p_quantity, held),
+            hold_expires_at = IF(@picket_ok, p_expires, hold_expires_at);
+        -- Judged by @picket_ok, not ROW_COUNT(): with the FOUND_ROWS flag drivers set, a row found
+        -- counts even when nothing in it changed. NULL means a new row: the fan's first cart.
+        IF @picket_ok = 0 THEN
             SELECT hold_id, hold_expires_at, bought INTO v_cart, v_cart_until, v_bought
             FROM fan_events WHERE event_id = p_event AND user_id = p_user;
             IF v_cart IS NOT NULL AND v_cart_until > p_now THEN
@@ -124,17 +142,16 @@ BEGIN
             ELSE
                 SET v_code = 'limit', v_cart = NULL;
             END IF;
-        ELSEIF p_seats IS NULL THEN
+        ELSEIF p_s1 IS NULL THEN
             UPDATE general_admission SET taken = taken + p_quantity
             WHERE event_id = p_event AND taken + p_quantity <= capacity;
             IF ROW_COUNT() = 0 THEN
                 SET v_code = 'sold_out';
             END IF;
         ELSE
-            UPDATE seats s JOIN JSON_TABLE(p_seats, '$[*]' COLUMNS (id BIGINT PATH '$')) j ON s.id = j.id
-            SET s.status = 'held', s.hold_id = v_hold, s.held_until = p_expires
-            WHERE s.event_id = p_event
-              AND (s.status = 'available' OR (s.status = 'held' AND s.held_until <= p_now));
+            UPDATE seats SET status = 'held', hold_id = v_hold, held_until = p_expires
+            WHERE id IN ({SEAT_LIST}) AND event_id = p_event
+              AND (status = 'available' OR (status = 'held' AND held_until <= p_now));
             IF ROW_COUNT() <> p_quantity THEN
                 SET v_code = 'taken';
             END IF;
@@ -155,7 +172,7 @@ END
 CONFIRM = f"""
 CREATE PROCEDURE picket_confirm(
     IN p_hold BIGINT, IN p_user BIGINT, IN p_guild BIGINT, IN p_key VARCHAR(64), IN p_now DATETIME,
-    IN p_name VARCHAR(100), IN p_locale VARCHAR(8), IN p_secrets TEXT)
+    IN p_name VARCHAR(100), IN p_locale VARCHAR(8), IN p_seed VARCHAR(64), IN p_known INT)
 BEGIN
     DECLARE v_code VARCHAR(12) DEFAULT 'ok';
     DECLARE v_event BIGINT DEFAULT NULL;
@@ -173,7 +190,7 @@ BEGIN
     BEGIN
         ROLLBACK;
         SELECT JSON_OBJECT('code', 'repeat', 'amount', CAST(v_amount AS SIGNED),
-                           'event', (SELECT {EVENT_JSON} FROM events e WHERE e.id = v_event)) AS answer;
+                           {EVENT_IF_NEWER.format(event="v_event")}) AS answer;
         COMMIT;
     END;
     START TRANSACTION;
@@ -206,26 +223,23 @@ BEGIN
         INSERT INTO orders (event_id, user_id, hold_id, client_key, amount, created_at)
         VALUES (v_event, p_user, p_hold, p_key, v_amount, p_now);
         SET v_order = LAST_INSERT_ID();
+        -- Each ticket's secret comes from the caller's one-off seed and the seat (or place), so it
+        -- is made here without sending one secret per ticket.
         IF v_seated THEN
             INSERT INTO tickets (order_id, event_id, holder_id, buyer_id, holder_name, seat_id, live_seat_id,
                                  seat_label, price, status, secret, version, created_at)
-            SELECT v_order, v_event, p_user, p_user, p_name, x.id, x.id, x.label, x.price, 'active',
-                   j.secret, 1, p_now
-            FROM (SELECT s.id, CONCAT(sec.name, ' ', s.row_label, s.number) AS label, sec.price,
-                         ROW_NUMBER() OVER (ORDER BY sec.position, s.row_label, s.number) AS n
-                  FROM seats s JOIN sections sec ON sec.id = s.section_id
-                  WHERE s.hold_id = p_hold AND s.status = 'sold') x
-            JOIN JSON_TABLE(p_secrets, '$[*]' COLUMNS (n FOR ORDINALITY, secret VARCHAR(32) PATH '$')) j
-              ON j.n = x.n
-            ORDER BY x.n;
+            SELECT v_order, v_event, p_user, p_user, p_name, s.id, s.id,
+                   CONCAT(sec.name, ' ', s.row_label, s.number), sec.price, 'active',
+                   LEFT(SHA2(CONCAT(p_seed, ':', s.id), 256), 16), 1, p_now
+            FROM seats s JOIN sections sec ON sec.id = s.section_id
+            WHERE s.hold_id = p_hold AND s.status = 'sold'
+            ORDER BY sec.position, s.row_label, s.number;
         ELSE
             INSERT INTO tickets (order_id, event_id, holder_id, buyer_id, holder_name, seat_id, live_seat_id,
                                  seat_label, price, status, secret, version, created_at)
             SELECT v_order, v_event, p_user, p_user, p_name, NULL, NULL, NULL, COALESCE(v_ga_price, 0),
-                   'active', j.secret, 1, p_now
-            FROM JSON_TABLE(p_secrets, '$[*]' COLUMNS (n FOR ORDINALITY, secret VARCHAR(32) PATH '$')) j
-            WHERE j.n <= v_quantity
-            ORDER BY j.n;
+                   'active', LEFT(SHA2(CONCAT(p_seed, ':', n.seq), 256), 16), 1, p_now
+            FROM seq_1_to_10 n WHERE n.seq <= v_quantity ORDER BY n.seq;
         END IF;
         IF v_amount > 0 THEN
             INSERT INTO ledger_entries (txn_key, account_kind, owner_id, amount, memo, created_at)
@@ -257,7 +271,7 @@ BEGIN
     SELECT JSON_OBJECT(
         'code', v_code, 'order_id', CAST(v_order AS SIGNED), 'notice_id', CAST(v_notice AS SIGNED),
         'amount', CAST(v_amount AS SIGNED),
-        'event', (SELECT {EVENT_JSON} FROM events e WHERE e.id = v_event),
+        {EVENT_IF_NEWER.format(event="v_event")},
         'tickets', (SELECT JSON_ARRAYAGG(JSON_ARRAY(t.id, t.seat_id, t.seat_label, t.price, t.secret)
                                          ORDER BY t.id)
                     FROM tickets t WHERE t.order_id = v_order)
@@ -270,6 +284,8 @@ PROCEDURES = {"picket_look": LOOK, "picket_hold": HOLD, "picket_confirm": CONFIR
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("events") as batch_op:
+        batch_op.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="1"))
     with op.batch_alter_table("sections") as batch_op:
         batch_op.add_column(sa.Column("first_number", sa.Integer(), nullable=False, server_default="1"))
         batch_op.add_column(sa.Column("last_number", sa.Integer(), nullable=False, server_default="1"))
@@ -302,3 +318,5 @@ def downgrade() -> None:
     with op.batch_alter_table("sections") as batch_op:
         batch_op.drop_column("last_number")
         batch_op.drop_column("first_number")
+    with op.batch_alter_table("events") as batch_op:
+        batch_op.drop_column("version")

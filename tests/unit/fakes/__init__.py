@@ -25,8 +25,8 @@ from core.ports import (
     SeatRepository,
     TicketRepository,
 )
-from db.box_office import GenericBoxOffice
 from tests.unit.fakes.booking import FakeFans, FakeGeneralAdmission, FakeHolds, FakeSeats
+from tests.unit.fakes.box_office import FakeBoxOffice
 from tests.unit.fakes.events import FakeAppState, FakeEvents, FakeGuilds
 from tests.unit.fakes.sales import (
     ConstraintViolation,
@@ -75,7 +75,7 @@ class FakeUnitOfWork:
         self.ledger = FakeLedger(self._open_state)
         self.outbox = FakeOutbox(self._open_state)
         self.app_state = FakeAppState(self._open_state)
-        self.box_office = GenericBoxOffice(lambda: self)
+        self.box_office = FakeBoxOffice(lambda: self)
 
     def for_reading(self) -> Self:
         return self

@@ -31,7 +31,8 @@ class FakeEvents(Repo):
 
     async def update(self, event_id: int, changes: dict[str, Any]) -> None:
         if event_id in self.db.events:
-            self.db.events[event_id] = replace(self.db.events[event_id], **changes)
+            old = self.db.events[event_id]
+            self.db.events[event_id] = replace(old, **changes, version=old.version + 1)
 
     async def upcoming(self, query: EventQuery, now: datetime) -> tuple[list[Event], int]:
         def matches(e: Event) -> bool:
