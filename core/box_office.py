@@ -15,6 +15,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from core.availability import AvailabilityCache
 from core.models import Event, Order, Seat, Ticket
 
 
@@ -132,6 +133,7 @@ class SeatsInFlight:
 
 class BoxOffice(Protocol):
     in_flight: SeatsInFlight
+    availability: AvailabilityCache
 
     async def look(self, event_id: int, query: SeatQuery, now: datetime) -> Look: ...
     async def hold(self, plan: HoldPlan) -> HoldResult:

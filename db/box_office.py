@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.availability import AvailabilityCache
 from core.box_office import (
     BoxOffice,
     ConfirmPlan,
@@ -51,6 +52,7 @@ class ProcedureBoxOffice:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self.in_flight = SeatsInFlight()
+        self.availability = AvailabilityCache()
         self._events: dict[int, Event] = {}
         # Which event each hold made here is for, so paying for it can send the version known.
         self._hold_events: dict[int, int] = {}

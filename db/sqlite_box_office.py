@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from core.availability import AvailabilityCache
 from core.box_office import (
     ConfirmPlan,
     ConfirmRefusal,
@@ -50,6 +51,7 @@ class SqliteBoxOffice:
         self._threads = ThreadPoolExecutor(WORKERS, thread_name_prefix="picket-box-office")
         self._opened: list[sqlite3.Connection] = []
         self.in_flight = SeatsInFlight()
+        self.availability = AvailabilityCache()
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

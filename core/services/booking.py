@@ -46,6 +46,7 @@ from core.models import (
 from core.ports import UnitOfWork
 from core.retry import retrying
 from core.seating import ranked_blocks
+from core.services.showing import changed, seen_now
 
 # Fans pressing Best available together each get seats while the section has room: within one
 # process they never choose the same ones, across processes a collision is retried a little further off.
@@ -180,6 +181,7 @@ async def _try_hold(cmd: HoldSeats, quantity: int, uow: UnitOfWork, clock: Clock
         result = await office.hold(plan)
     if result.refusal is None:
         assert result.hold_id is not None
+        changed(uow, event.id)
         hold = Hold(
             result.hold_id,
             event.id,
@@ -315,6 +317,7 @@ async def confirm_hold(cmd: ConfirmHold, uow: UnitOfWork, clock: Clock) -> Order
     result = await uow.box_office.confirm(plan)
     if result.refusal is None:
         assert result.event is not None and result.order is not None
+        changed(uow, result.event.id)
         return OrderView(result.order, result.event, list(result.tickets), result.notice_id)
     event, refusal = result.event, result.refusal
     if event is None or refusal in (ConfirmRefusal.NOT_FOUND, ConfirmRefusal.REPEAT):
@@ -366,6 +369,7 @@ async def release_hold(hold_id: int, caller: Caller, uow: UnitOfWork, clock: Clo
         if await uow.holds.finish(hold_id, HoldStatus.RELEASED, clock.now(), only_if_live=False):
             await _free(hold, uow)
             await uow.commit()
+            changed(uow, hold.event_id)
             return HoldStatus.RELEASED
         ended = await uow.holds.get(hold_id)
     assert ended is not None
@@ -400,12 +404,14 @@ async def _expire_one(hold_id: int, uow: UnitOfWork, clock: Clock) -> int:
             return 0
         await _free(hold, uow)
         await uow.commit()
+    changed(uow, hold.event_id)
     return 1
 
 
 @dataclass(frozen=True)
 class BookingStart:
-    """What a fan needs to pick seats: the event as it stands, their tickets so far, their balance."""
+    """What a fan needs to pick seats: the event and its seats as they stand (shared with every fan
+    looking at the same moment; ``stamp`` names that reading), their tickets so far, their balance."""
 
     event: Event
     sections: list[SectionAvailability]
@@ -413,6 +419,7 @@ class BookingStart:
     ga_free: int
     bought: int
     balance: int
+    stamp: int = 0
 
     @property
     def may_buy(self) -> int:
@@ -421,23 +428,17 @@ class BookingStart:
 
 @retrying
 async def start_booking(event_id: int, caller: Caller, uow: UnitOfWork, clock: Clock) -> BookingStart:
-    now = clock.now()
     if not valid_id(event_id):
         raise EventNotFound(event_id=event_id)
+    seen = await seen_now(event_id, uow, clock)
+    event = _bookable(seen.event, caller, event_id)
+    event.check_on_sale(clock.now())
     async with uow.for_reading():
-        event = _bookable(await uow.events.get(event_id), caller, event_id)
-        event.check_on_sale(now)
         standing = await uow.fans.standing(event.id, caller.user_id)
-        if standing.bought >= event.per_user_limit:
-            raise LimitReached(limit=event.per_user_limit, bought=standing.bought)
         balance = await uow.ledger.balance(Account.wallet(caller.user_id))
-        if event.is_general_admission:
-            free = (event.ga_capacity or 0) - await uow.general_admission.taken(event.id)
-            if free <= 0:
-                raise SoldOut(event=event.title)
-            return BookingStart(event, [], [], free, standing.bought, balance)
-        sections = await uow.seats.availability(event.id, now)
-        seats = await uow.seats.seat_map(event.id, now)
-    if not any(s.available for s in sections):
+    if standing.bought >= event.per_user_limit:
+        raise LimitReached(limit=event.per_user_limit, bought=standing.bought)
+    if seen.free <= 0:
         raise SoldOut(event=event.title)
-    return BookingStart(event, sections, seats, 0, standing.bought, balance)
+    ga_free = seen.free if event.is_general_admission else 0
+    return BookingStart(event, seen.sections, seen.seats, ga_free, standing.bought, balance, seen.stamp)

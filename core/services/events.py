@@ -12,6 +12,7 @@ from core.models import CATEGORIES, Event, EventQuery, EventStatus, Seat, Sectio
 from core.ports import NewEvent, UnitOfWork
 from core.retry import retrying
 from core.services.guilds import require_organizer
+from core.services.showing import changed, seen_now
 
 MAX_PER_USER = 10
 MAX_GA_CAPACITY = 100_000
@@ -48,6 +49,7 @@ class EventDetails:
     sections: list[SectionAvailability]
     ga_taken: int
     seats: list[Seat]
+    stamp: int = 0  # names the reading of the seats, for pictures drawn from it
 
     @property
     def free(self) -> int:
@@ -208,20 +210,22 @@ async def publish_event(event_id: int, caller: Caller, uow: UnitOfWork, clock: C
         if not await uow.events.set_status(event_id, EventStatus.PUBLISHED, only_from=EventStatus.DRAFT):
             return Published(replace(event, status=EventStatus.PUBLISHED), channel, newly=False)
         await uow.commit()
+    changed(uow, event_id)
     return Published(replace(event, status=EventStatus.PUBLISHED), channel, newly=True)
 
 
 @retrying
 async def event_details(event_id: int, caller: Caller, uow: UnitOfWork, clock: Clock) -> EventDetails:
-    """Events of the caller's server only; drafts to their organizer only. Anything else does not exist."""
-    now = clock.now()
-    async with uow.for_reading():
-        event = await visible_event(uow, event_id, caller)
-        if event.is_general_admission:
-            return EventDetails(event, [], await uow.general_admission.taken(event_id), [])
-        sections = await uow.seats.availability(event_id, now)
-        seats = await uow.seats.seat_map(event_id, now)
-    return EventDetails(event, sections, 0, seats)
+    """Events of the caller's server only; drafts to their organizer only. Anything else does not exist.
+
+    The seats are those every fan looking around now is shown (one shared reading)."""
+    if not valid_id(event_id):
+        raise EventNotFound(event_id=event_id)
+    seen = await seen_now(event_id, uow, clock)
+    event = in_scope(seen.event, caller, event_id)
+    if event.status is EventStatus.DRAFT and event.organizer_id != caller.user_id:
+        raise EventNotFound(event_id=event_id)
+    return EventDetails(event, seen.sections, seen.ga_taken, seen.seats, seen.stamp)
 
 
 async def scoped_event(uow: UnitOfWork, event_id: int, caller: Caller) -> Event:
@@ -274,6 +278,7 @@ async def edit_event(cmd: EditEvent, uow: UnitOfWork, clock: Clock) -> Event:
         await uow.events.update(event.id, changes)
         updated = await uow.events.get(event.id)
         await uow.commit()
+    changed(uow, event.id)
     assert updated is not None
     return updated
 

@@ -14,6 +14,7 @@ from core.models import Attendee, Event, EventStatus, HoldStatus, SectionAvailab
 from core.ports import UnitOfWork
 from core.retry import retrying
 from core.services.events import owned_event
+from core.services.showing import changed
 from core.services.tickets import give_back
 
 REFUND_BATCH = 200
@@ -39,6 +40,7 @@ async def cancel_event(event_id: int, caller: Caller, uow: UnitOfWork, clock: Cl
             await uow.events.update(event.id, {"cancelled_at": now})
         left = await uow.events.tickets_sold(event.id)
         await uow.commit()
+    changed(uow, event.id)
     return CancelStarted(event, left, newly)
 
 
@@ -113,6 +115,7 @@ async def _release_hold(hold_id: int, uow: UnitOfWork, clock: Clock) -> None:
             await uow.general_admission.release(hold.event_id, hold.quantity)
         await uow.fans.close_cart(hold.event_id, hold.user_id, hold.id, bought=0)
         await uow.commit()
+    changed(uow, hold.event_id)
 
 
 @retrying
@@ -140,6 +143,7 @@ async def _refund_ticket(ticket_id: int, uow: UnitOfWork, clock: Clock, locale: 
         }
         await uow.outbox.add("event_cancelled", payload, now)
         await uow.commit()
+    changed(uow, ticket.event_id)
     return ticket.price
 
 

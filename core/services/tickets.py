@@ -14,6 +14,7 @@ from core.ledger import Account, Transfer
 from core.models import Event, Phase, Ticket, TicketStatus
 from core.ports import UnitOfWork
 from core.retry import retrying
+from core.services.showing import changed
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ async def cancel_ticket(cmd: CancelTicket, uow: UnitOfWork, clock: Clock) -> Ref
         if ticket.buyer_id != ticket.holder_id:
             await uow.outbox.add("ticket_refunded", {**payload, "user_id": ticket.buyer_id}, now)
         await uow.commit()
+    changed(uow, event.id)
     return Refunded(ticket.price, ticket.buyer_id)
 
 

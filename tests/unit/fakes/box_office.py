@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
+from core.availability import AvailabilityCache
 from core.box_office import (
     ConfirmPlan,
     ConfirmRefusal,
@@ -30,6 +31,7 @@ class FakeBoxOffice:
     def __init__(self, new_uow: Callable[[], UnitOfWork]) -> None:
         self._new_uow = new_uow
         self.in_flight = SeatsInFlight()
+        self.availability = AvailabilityCache()
 
     async def look(self, event_id: int, query: SeatQuery, now: datetime) -> Look:
         async with self._new_uow().for_reading() as uow:
