@@ -14,6 +14,7 @@ from weakref import WeakKeyDictionary
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util import greenlet_spawn
 
 from core.availability import AvailabilityCache
 from core.box_office import (
@@ -63,12 +64,13 @@ class ProcedureBoxOffice:
             return await _answer(raw.driver_connection, procedure, args)
         except BaseException as exc:
             # A connection that failed mid-call may hold half a conversation: never hand it out again.
-            raw.invalidate()
+            await greenlet_spawn(raw.invalidate)
             if isinstance(exc, Exception) and is_retryable_driver_error(exc):
                 raise Retryable(str(exc)) from exc
             raise
         finally:
-            raw.close()
+            # Handing a connection back may close it (past the pool's size), which awaits the driver.
+            await greenlet_spawn(raw.close)
 
     def _known(self, event_id: int | None) -> int:
         cached = self._events.get(event_id) if event_id is not None else None
