@@ -7,6 +7,7 @@ import json
 import logging
 from typing import Any
 
+import aiohttp
 import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
@@ -15,12 +16,15 @@ from discord.ext import commands
 from bot.i18n.translator import PicketTranslator
 from cogs.notifications import DiscordDeliverer
 from cogs.shared.errors import report
+from cogs.shared.seatmap import SeatMaps
 from core.runtime import Runtime
 from core.services.commands import commands_changed, commands_synced
 from scheduler.runner import build_scheduler
 
 log = logging.getLogger(__name__)
 
+HTTP_CONNECTIONS = 64
+KEEPALIVE_SECONDS = 60
 COGS: tuple[str, ...] = ("cogs.setup", "cogs.events", "cogs.booking", "cogs.wallet", "cogs.tickets")
 
 
@@ -47,10 +51,16 @@ class PicketBot(commands.AutoShardedBot):
         options.setdefault("intents", discord.Intents.default())
         # Text that members wrote (titles, venues, names) must never ping anyone: mentions are opt-in.
         options.setdefault("allowed_mentions", discord.AllowedMentions.none())
+        # discord.py's own connector has no limit: a burst of interactions then opens a connection (a
+        # TLS handshake, on Discord) per answer. A bounded pool of kept-alive connections reuses them.
+        options.setdefault(
+            "connector", aiohttp.TCPConnector(limit=HTTP_CONNECTIONS, keepalive_timeout=KEEPALIVE_SECONDS)
+        )
         super().__init__(
             command_prefix=commands.when_mentioned, tree_cls=PicketTree, help_command=None, **options
         )
         self.runtime = runtime
+        self.seat_maps = SeatMaps()
         self.scheduler: AsyncIOScheduler | None = None
         self._run_scheduler = run_scheduler
         self._force_sync = force_sync

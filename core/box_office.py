@@ -68,6 +68,7 @@ class HoldResult:
     refusal: HoldRefusal | None = None
     open_cart: int | None = None
     bought: int = 0
+    balance: int | None = None  # the wallet as the hold found it
 
 
 @dataclass(frozen=True)

@@ -125,7 +125,9 @@ class ProcedureBoxOffice:
             if len(self._hold_events) >= EVENTS_KEPT:
                 self._hold_events.clear()
             self._hold_events[hold_id] = plan.event_id
-        return HoldResult(hold_id, refusal, answer.get("open_cart"), answer.get("bought") or 0)
+        return HoldResult(
+            hold_id, refusal, answer.get("open_cart"), answer.get("bought") or 0, answer.get("balance")
+        )
 
     async def confirm(self, plan: ConfirmPlan) -> ConfirmResult:
         event_id = self._hold_events.pop(plan.hold_id, None)

@@ -11,6 +11,7 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -200,7 +201,7 @@ def _hold(conn: sqlite3.Connection, plan: HoldPlan) -> HoldResult:
     ).rowcount
     result = _claim(conn, plan, hold_id, now, expires) if opened else _why_not(conn, plan, now)
     conn.execute("COMMIT" if result.refusal is None else "ROLLBACK")
-    return result
+    return replace(result, balance=balance)
 
 
 def _refused_before(on_sale: int, balance: int, plan: HoldPlan) -> HoldRefusal | None:

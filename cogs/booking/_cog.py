@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from cogs.booking._views import open_booking
+from cogs.booking._picker import open_booking
 from cogs.shared.autocomplete import event_choices
 from core.runtime import Runtime
 

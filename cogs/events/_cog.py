@@ -110,7 +110,9 @@ class EventCog(
         async def publish(click: discord.Interaction) -> None:
             await self._publish(click, event.id, edit=True)
 
-        picture = seat_map_file(details.event, details.seats, interaction.locale)
+        picture = await seat_map_file(
+            interaction.client, details.event, details.seats, details.stamp, interaction.locale
+        )
         await interaction.followup.send(
             content=t("create.preview", interaction.locale),
             embed=event_embed(details, interaction.locale, event.phase(now)),
@@ -164,7 +166,7 @@ class EventCog(
         view = discord.ui.View(timeout=None)
         view.add_item(BookButton(event_id, t("event.book_button", locale)))
         view.add_item(DetailsButton(event_id, t("event.details_button", locale)))
-        picture = seat_map_file(details.event, details.seats, locale)
+        picture = await seat_map_file(interaction.client, details.event, details.seats, details.stamp, locale)
         try:
             await channel.send(
                 content=t("publish.announcement", locale, title=plain(details.event.title)),
@@ -220,7 +222,9 @@ class EventCog(
             updated.id, caller_of(interaction), self.runtime.uow(), self.runtime.clock
         )
         # The card shows its seat map as an attachment, so the picture goes with it.
-        picture = seat_map_file(details.event, details.seats, interaction.locale)
+        picture = await seat_map_file(
+            interaction.client, details.event, details.seats, details.stamp, interaction.locale
+        )
         await interaction.followup.send(
             content=t("edit.done", interaction.locale, title=plain(updated.title)),
             embed=event_embed(details, interaction.locale, updated.phase(self.runtime.clock.now())),

@@ -150,7 +150,9 @@ class DetailsButton(
             phase = details.event.phase(runtime.clock.now())
             embed = event_embed(details, interaction.locale, phase)
             extra: dict[str, Any] = {}
-            picture = seat_map_file(details.event, details.seats, interaction.locale)
+            picture = await seat_map_file(
+                interaction.client, details.event, details.seats, details.stamp, interaction.locale
+            )
             if picture:
                 extra["file"] = picture
             if phase in (Phase.ON_SALE, Phase.SCHEDULED):

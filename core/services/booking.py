@@ -77,6 +77,7 @@ class HoldView:
     hold: Hold
     event: Event
     seats: list[Seat]
+    balance: int | None = None  # the wallet the cart will be paid from, when known
 
 
 @dataclass(frozen=True)
@@ -182,19 +183,22 @@ async def _try_hold(cmd: HoldSeats, quantity: int, uow: UnitOfWork, clock: Clock
     if result.refusal is None:
         assert result.hold_id is not None
         changed(uow, event.id)
-        hold = Hold(
-            result.hold_id,
-            event.id,
-            cmd.user_id,
-            quantity,
-            amount,
-            plan.seat_ids,
-            HoldStatus.ACTIVE,
-            plan.expires_at,
-            cmd.client_key,
-        )
-        return HoldView(hold, event, seats)
+        return HoldView(_hold_of(result.hold_id, cmd, event, plan), event, seats, result.balance)
     return await _refused(result, cmd, event, seats, uow, clock)
+
+
+def _hold_of(hold_id: int, cmd: HoldSeats, event: Event, plan: HoldPlan) -> Hold:
+    return Hold(
+        hold_id,
+        event.id,
+        cmd.user_id,
+        plan.quantity,
+        plan.amount,
+        plan.seat_ids,
+        HoldStatus.ACTIVE,
+        plan.expires_at,
+        cmd.client_key,
+    )
 
 
 def _page(quantity: int, office: BoxOffice) -> int:

@@ -14,19 +14,20 @@ import pytest
 from bot.devserver import ActionRefused, Member, Message
 from bot.i18n import t
 from bot.i18n.formatting import money, stamp
-from cogs.booking._views import CartButton
+from cogs.booking._cart import CartButton
 from cogs.shared.views import PicketView
 from core.ledger import Account
 from core.services.wallet import balance
 from scheduler.jobs import expire_holds
 from tests.e2e.world import World
 
-SECTION = "picket:book:section"
-COUNT = "picket:book:count"
-BEST = "picket:book:best"
-CHOOSE = "picket:book:choose"
-ROW = "picket:book:row"
-SEATS = "picket:book:seats"
+# The picker's menus and buttons carry their state after these prefixes.
+SECTION = "picket:sec:"
+COUNT = "picket:qty:"
+BEST = "picket:best:"
+CHOOSE = "picket:rows:"
+ROW = "picket:row:"
+SEATS = "picket:seat:"
 PAY = "picket:cart:pay:"
 RELEASE = "picket:cart:release:"
 # Three VIP seats in one row and a cheaper section: small enough to sell out in a test.
@@ -51,8 +52,21 @@ def button_id(message: Message, prefix: str) -> str | None:
     return next((b["custom_id"] for b in message.buttons if b["custom_id"].startswith(prefix)), None)
 
 
+def find(message: Message, prefix: str) -> dict[str, Any] | None:
+    """The menu or button whose custom id starts so (the picker's carry their state after it)."""
+    return next(
+        (c for c in message.walk_components() if str(c.get("custom_id", "")).startswith(prefix)), None
+    )
+
+
+def cid(message: Message, prefix: str) -> str:
+    found = find(message, prefix)
+    assert found is not None, f"no component {prefix}… on {message.components}"
+    return str(found["custom_id"])
+
+
 def option_value(message: Message, custom_id: str, label_start: str) -> str:
-    menu = message.component(custom_id=custom_id)
+    menu = find(message, custom_id)
     assert menu is not None, f"no menu {custom_id} on {message.components}"
     for option in menu["options"]:
         if option["label"].startswith(label_start):
@@ -62,13 +76,13 @@ def option_value(message: Message, custom_id: str, label_start: str) -> str:
 
 async def choose_section(world: World, member: Member, picker: Message, section: str = "VIP") -> Message:
     value = option_value(picker, SECTION, section)
-    chosen = await world.server.select(member, picker, SECTION, [value])
+    chosen = await world.server.select(member, picker, cid(picker, SECTION), [value])
     return await chosen.wait_for_message()
 
 
 async def take_best(world: World, member: Member, picker: Message) -> Message:
     """Clicks Best available and returns the cart (or the picker, if the click was refused)."""
-    clicked = await world.server.click(member, picker, custom_id=BEST)
+    clicked = await world.server.click(member, picker, custom_id=cid(picker, BEST))
     return await clicked.wait_for_message()
 
 
@@ -103,12 +117,12 @@ async def pick_seats(
     """Chooses these seats by hand (row, then seats) and returns the message once the seat menu shows."""
     picker = await open_picker(world, member, event_id, len(labels))
     picker = await choose_section(world, member, picker, section)
-    rows = await (await world.server.click(member, picker, custom_id=CHOOSE)).wait_for_message()
-    await until(world, lambda: rows.component(custom_id=ROW), "the row menu")
+    rows = await (await world.server.click(member, picker, custom_id=cid(picker, CHOOSE))).wait_for_message()
+    await until(world, lambda: find(rows, ROW), "the row menu")
     row = labels[0].split()[-1][0]
     # Rows are offered by their letter, whatever the fan's language calls them.
-    await world.server.select(member, rows, ROW, [row])
-    await until(world, lambda: rows.component(custom_id=SEATS), "the seat menu")
+    await world.server.select(member, rows, cid(rows, ROW), [row])
+    await until(world, lambda: find(rows, SEATS), "the seat menu")
     return rows
 
 
@@ -148,7 +162,7 @@ async def test_fan_books_the_best_seats_and_pays_from_the_wallet(world: World) -
     assert "Wallet: ₩300,000" in picker.embeds[0]["description"]
     assert picker.attachment("seatmap.png").data.startswith(b"\x89PNG")
     # Nothing to hold until a section is chosen.
-    assert picker.component(custom_id=BEST)["disabled"] is True
+    assert find(picker, BEST)["disabled"] is True
 
     picker = await choose_section(world, world.fan, picker, "VIP")
     assert "Section: **VIP**" in picker.embeds[0]["description"]
@@ -185,10 +199,10 @@ async def test_fan_chooses_a_row_then_the_seats(world: World) -> None:
     await world.fund(world.fan)
 
     rows = await pick_seats(world, world.fan, event_id, ["R C1", "R C2"], section="R")
-    assert [o["label"] for o in rows.component(custom_id=ROW)["options"]] == ["Row C", "Row D", "Row E"]
-    menu = rows.component(custom_id=SEATS)
+    assert [o["label"] for o in find(rows, ROW)["options"]] == ["Row C", "Row D", "Row E"]
+    menu = find(rows, SEATS)
     assert (menu["min_values"], menu["max_values"]) == (2, 2)
-    chosen = await world.server.select(world.fan, rows, SEATS, seat_values(rows, ["R C1", "R C2"]))
+    chosen = await world.server.select(world.fan, rows, cid(rows, SEATS), seat_values(rows, ["R C1", "R C2"]))
     cart = await chosen.wait_for_message()
     assert field(cart, "Seats").splitlines() == ["R C1 · ₩77,000", "R C2 · ₩77,000"]
 
@@ -202,11 +216,13 @@ async def test_a_row_with_too_few_free_seats_says_so(world: World) -> None:
     event_id = await world.published_event(layout="VIP:A-B x 1-3 @ 99000")
     picker = await open_picker(world, world.fan, event_id, quantity=4)
     picker = await choose_section(world, world.fan, picker, "VIP")
-    rows = await (await world.server.click(world.fan, picker, custom_id=CHOOSE)).wait_for_message()
-    await world.server.select(world.fan, rows, ROW, ["A"])
+    rows = await (
+        await world.server.click(world.fan, picker, custom_id=cid(picker, CHOOSE))
+    ).wait_for_message()
+    await world.server.select(world.fan, rows, cid(rows, ROW), ["A"])
     await until(world, lambda: rows.content, "the row answer")
     assert rows.content == "Row A has fewer than 4 free seats. Choose another row."
-    assert rows.component(custom_id=SEATS) is None
+    assert find(rows, SEATS) is None
 
 
 async def test_the_book_button_on_the_announcement_starts_the_same_booking(world: World) -> None:
@@ -288,7 +304,7 @@ async def test_two_fans_racing_for_the_last_seat_one_wins(world: World) -> None:
 
     clicks = await asyncio.gather(
         *(
-            world.server.select(fan, picker, SEATS, seat_values(picker, ["VIP A1"]))
+            world.server.select(fan, picker, cid(picker, SEATS), seat_values(picker, ["VIP A1"]))
             for fan, picker in zip(racers, pickers, strict=True)
         )
     )
@@ -320,7 +336,9 @@ async def test_a_korean_fan_losing_the_race_reads_it_in_korean(world: World) -> 
     late = await pick_seats(world, world.korean_fan, event_id, ["VIP A1"])
     await buy(world, world.fan, event_id)
 
-    refused = await world.server.select(world.korean_fan, late, SEATS, seat_values(late, ["VIP A1"]))
+    refused = await world.server.select(
+        world.korean_fan, late, cid(late, SEATS), seat_values(late, ["VIP A1"])
+    )
     told = await refused.wait_for_followup()
     assert told.content == "이미 다른 분이 선택한 좌석입니다. 다른 좌석을 선택해 주세요."
 
@@ -331,12 +349,16 @@ async def test_best_available_explains_why_it_found_nothing(world: World) -> Non
     for fan in world.fans:
         await world.fund(fan)
     middle = await pick_seats(world, world.fans[0], event_id, ["VIP A2"])
-    chosen = await world.server.select(world.fans[0], middle, SEATS, seat_values(middle, ["VIP A2"]))
+    chosen = await world.server.select(
+        world.fans[0], middle, cid(middle, SEATS), seat_values(middle, ["VIP A2"])
+    )
     await pay(world, world.fans[0], await chosen.wait_for_message())
 
     # Two VIP seats are left, but not side by side.
     pair = await choose_section(world, world.fans[1], await open_picker(world, world.fans[1], event_id, 2))
-    told = await (await world.server.click(world.fans[1], pair, custom_id=BEST)).wait_for_followup()
+    told = await (
+        await world.server.click(world.fans[1], pair, custom_id=cid(pair, BEST))
+    ).wait_for_followup()
     assert told.content == (
         "There are no longer 2 seats side by side in this section. "
         "Choose your seats yourself, or fewer tickets."
@@ -345,9 +367,13 @@ async def test_best_available_explains_why_it_found_nothing(world: World) -> Non
     # The last VIP seats go while a fan still looks at VIP; R still has seats, so it is not sold out.
     late = await choose_section(world, world.fans[1], await open_picker(world, world.fans[1], event_id))
     rest = await pick_seats(world, world.fans[2], event_id, ["VIP A1", "VIP A3"])
-    chosen = await world.server.select(world.fans[2], rest, SEATS, seat_values(rest, ["VIP A1", "VIP A3"]))
+    chosen = await world.server.select(
+        world.fans[2], rest, cid(rest, SEATS), seat_values(rest, ["VIP A1", "VIP A3"])
+    )
     await pay(world, world.fans[2], await chosen.wait_for_message())
-    told = await (await world.server.click(world.fans[1], late, custom_id=BEST)).wait_for_followup()
+    told = await (
+        await world.server.click(world.fans[1], late, custom_id=cid(late, BEST))
+    ).wait_for_followup()
     assert told.content == "**VIP** has no seats left. Please choose another section."
     assert await free_in(world, event_id) == {"VIP": 0, "R": 4}
 
@@ -423,7 +449,7 @@ async def test_a_fan_at_the_limit_is_refused(world: World) -> None:
     await world.fund(world.fan)
     picker = await open_picker(world, world.fan, event_id, quantity=5)
     # The count menu never offers more than the limit.
-    counts = [o["value"] for o in picker.component(custom_id=COUNT)["options"]]
+    counts = [o["value"] for o in find(picker, COUNT)["options"]]
     assert counts == ["1", "2"]
     assert "Tickets: **2** (limit 2 per fan; you have 0)" in picker.embeds[0]["description"]
     await buy(world, world.fan, event_id, quantity=2)
@@ -438,7 +464,7 @@ async def test_a_fan_short_of_money_is_refused_and_nothing_is_held(world: World)
     event_id = await world.published_event()
     await world.fund(world.fan, 150_000)
     picker = await choose_section(world, world.fan, await open_picker(world, world.fan, event_id, 2), "VIP")
-    clicked = await world.server.click(world.fan, picker, custom_id=BEST)
+    clicked = await world.server.click(world.fan, picker, custom_id=cid(picker, BEST))
     told = await clicked.wait_for_followup()
     assert told.content == "Your wallet does not have enough for ₩198,000. Top up with /wallet topup."
     assert await free_in(world, event_id) == {"VIP": 20, "R": 30}
@@ -503,7 +529,7 @@ async def test_a_korean_fan_books_in_korean(world: World) -> None:
     picker = await open_picker(world, fan, event_id)
     assert picker.embeds[0]["title"] == "예매: Spring Concert"
     assert "**VIP** ₩99,000 · 잔여 20석" in picker.embeds[0]["description"]
-    assert picker.component(custom_id=BEST)["label"] == "좋은 좌석 자동 선택 (1매)"
+    assert find(picker, BEST)["label"] == "좋은 좌석 자동 선택 (1매)"
     picker = await choose_section(world, fan, picker, "VIP")
     cart = await take_best(world, fan, picker)
     assert cart.content == "좌석이 10분간 선점됩니다. 결제하면 티켓이 발급됩니다."
@@ -527,7 +553,9 @@ async def test_the_cart_and_refusals_speak_the_fans_language(world: World) -> No
     picker = await choose_section(
         world, world.korean_fan, await open_picker(world, world.korean_fan, event_id)
     )
-    told = await (await world.server.click(world.korean_fan, picker, custom_id=BEST)).wait_for_followup()
+    told = await (
+        await world.server.click(world.korean_fan, picker, custom_id=cid(picker, BEST))
+    ).wait_for_followup()
     assert told.content == f"지갑 잔액이 {money(99_000)}보다 부족합니다. /wallet topup으로 충전해 주세요."
 
 
@@ -549,7 +577,7 @@ async def test_general_admission_is_booked_by_count(world: World) -> None:
 
     picker = await open_picker(world, world.fan, event_id, quantity=2)
     assert "General admission ₩30,000 · 3 places left" in picker.embeds[0]["description"]
-    assert picker.component(custom_id=SECTION) is None and picker.attachments == []
+    assert find(picker, SECTION) is None and picker.attachments == []
     cart = await take_best(world, world.fan, picker)
     assert field(cart, "Seats") == "2 × general admission · ₩30,000"
     assert field(cart, "Total") == "₩60,000"
@@ -561,7 +589,7 @@ async def test_general_admission_is_booked_by_count(world: World) -> None:
 
     # One place is left, so one is all the next fan is offered, whatever they asked for.
     other = await open_picker(world, world.fans[1], event_id, quantity=2)
-    assert [o["value"] for o in other.component(custom_id=COUNT)["options"]] == ["1"]
+    assert [o["value"] for o in find(other, COUNT)["options"]] == ["1"]
     receipt = await pay(world, world.fans[1], await take_best(world, world.fans[1], other))
     assert field(receipt, "Tickets") == "Ticket #3 · General admission"
     sold_out = await open_picker(world, world.fans[2], event_id)
@@ -584,8 +612,8 @@ async def test_the_count_menu_follows_the_chosen_section(world: World) -> None:
     await world.set_up()
     event_id = await world.published_event(layout=SMALL_LAYOUT)
     picker = await open_picker(world, world.fan, event_id, quantity=4)
-    assert [o["value"] for o in picker.component(custom_id=COUNT)["options"]] == ["1", "2", "3", "4"]
+    assert [o["value"] for o in find(picker, COUNT)["options"]] == ["1", "2", "3", "4"]
     picker = await choose_section(world, world.fan, picker, "VIP")
     # VIP has three seats, so four cannot be had there.
-    assert [o["value"] for o in picker.component(custom_id=COUNT)["options"]] == ["1", "2", "3"]
-    assert picker.component(custom_id=BEST)["label"] == "Best available (3)"
+    assert [o["value"] for o in find(picker, COUNT)["options"]] == ["1", "2", "3"]
+    assert find(picker, BEST)["label"] == "Best available (3)"

@@ -16,6 +16,7 @@ from bot.i18n.formatting import local
 from cogs.pictures.seat_map import FREE_COLOURS, HELD_COLOUR, SOLD_COLOUR, render_seat_map
 from cogs.shared.seatmap import seat_map_labels
 from core.services.events import CreateEvent, create_event, event_details, publish_event
+from tests.e2e.test_booking import CHOOSE, ROW, SEATS, SECTION, cid, find, option_value
 from tests.e2e.world import ZONE, World, event_id_of
 
 PREVIOUS = "picket:events:prev"
@@ -360,16 +361,13 @@ async def test_the_seat_map_shows_a_held_then_sold_seat_in_its_colour(world: Wor
     assert seat_colour(before, a3) == FREE_COLOURS[0]
 
     picker = await world.reply(world.fan, "book", event=event_id, quantity=1)
-    vip = next(
-        o["value"] for o in button(picker, "picket:book:section")["options"] if o["label"].startswith("VIP")
-    )
-    await (await world.server.select(world.fan, picker, "picket:book:section", [vip])).wait_for_message()
-    await (await world.server.click(world.fan, picker, custom_id="picket:book:choose")).wait_for_message()
-    await (await world.server.select(world.fan, picker, "picket:book:row", ["A"])).wait_for_message()
-    await world.server.changes.wait_for(
-        lambda: picker.component(custom_id="picket:book:seats"), within=5.0, what="the seat menu"
-    )
-    chosen = await world.server.select(world.fan, picker, "picket:book:seats", [str(by_label["VIP A3"].id)])
+    vip = option_value(picker, SECTION, "VIP")
+    await (await world.server.select(world.fan, picker, cid(picker, SECTION), [vip])).wait_for_message()
+    await (await world.server.click(world.fan, picker, custom_id=cid(picker, CHOOSE))).wait_for_message()
+    await (await world.server.select(world.fan, picker, cid(picker, ROW), ["A"])).wait_for_message()
+    await world.server.changes.wait_for(lambda: find(picker, SEATS), within=5.0, what="the seat menu")
+    a3_id = str(by_label["VIP A3"].id)
+    chosen = await world.server.select(world.fan, picker, cid(picker, SEATS), [a3_id])
     cart = await chosen.wait_for_message()
     pay = next(b for b in cart.buttons if b["custom_id"].startswith("picket:cart:pay"))
 

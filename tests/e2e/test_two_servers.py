@@ -21,7 +21,8 @@ import pytest
 
 from bot.devserver import Guild, InteractionResult, Member, Message
 from bot.i18n import t
-from cogs.booking._views import BookButton, CartButton
+from cogs.booking._cart import CartButton
+from cogs.booking._views import BookButton
 from cogs.events._views import DetailsButton
 from core.models import EventStatus, TicketStatus
 from tests.e2e.test_booking import PAY, RELEASE, button_id, buy, field, free_in, hold_best, pay, wallet_of

@@ -164,7 +164,8 @@ BEGIN
     -- The answer goes out before the COMMIT; the caller trusts it only once the call's last packet,
     -- sent after the COMMIT, has arrived. Routine variables go into JSON as text unless cast.
     SELECT JSON_OBJECT('code', v_code, 'hold_id', CAST(v_hold AS SIGNED),
-                       'open_cart', CAST(v_cart AS SIGNED), 'bought', CAST(v_bought AS SIGNED)) AS answer;
+                       'open_cart', CAST(v_cart AS SIGNED), 'bought', CAST(v_bought AS SIGNED),
+                       'balance', CAST(v_balance AS SIGNED)) AS answer;
     COMMIT;
 END
 """

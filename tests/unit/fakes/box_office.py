@@ -48,7 +48,8 @@ class FakeBoxOffice:
             event = await uow.events.get(plan.event_id)
             if event is None or event.phase(plan.now) is not Phase.ON_SALE:
                 return HoldResult(None, HoldRefusal.CLOSED)
-            if plan.amount > await uow.ledger.balance(Account.wallet(plan.user_id)):
+            wallet = await uow.ledger.balance(Account.wallet(plan.user_id))
+            if plan.amount > wallet:
                 return HoldResult(None, HoldRefusal.FUNDS)
             new = NewHold(
                 plan.event_id,
@@ -80,7 +81,7 @@ class FakeBoxOffice:
             elif not await uow.general_admission.claim(plan.event_id, plan.quantity):
                 return HoldResult(None, HoldRefusal.SOLD_OUT)
             await uow.commit()
-        return HoldResult(hold_id)
+        return HoldResult(hold_id, balance=wallet)
 
     async def confirm(self, plan: ConfirmPlan) -> ConfirmResult:
         async with self._new_uow() as uow:

@@ -1,0 +1,360 @@
+"""The seat picker. Every menu and button carries its whole state in its custom id (event, section,
+quantity, row), so a click is answered however soon it comes after the message, after a restart too,
+and every click draws the picker again from the seats as they are now."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from typing import Any
+
+import discord
+
+from bot.i18n import t
+from bot.i18n.formatting import money
+from cogs.booking._cart import show_cart
+from cogs.booking._embeds import picker_embed
+from cogs.shared.caller import caller_of
+from cogs.shared.errors import report
+from cogs.shared.runtime import runtime_of
+from cogs.shared.seatmap import seat_map_file
+from core.errors import InvalidInput
+from core.models import Seat, SeatStatus
+from core.services.booking import BookingStart, HoldSeats, start_booking
+
+MAX_OPTIONS = 25
+
+
+@dataclass(frozen=True)
+class Pick:
+    """Where a fan is in the picker: the event, a section (0: none yet), how many, a row."""
+
+    event_id: int
+    section_id: int = 0
+    quantity: int = 1
+    row: str = ""
+
+
+def most(start: BookingStart, section_id: int) -> int:
+    """As many tickets as the fan may still buy and the event (or the chosen section) still has."""
+    if start.event.is_general_admission:
+        free = start.ga_free
+    else:
+        free = max((s.available for s in start.sections if section_id in (0, s.section_id)), default=0)
+    return max(1, min(start.may_buy, free))
+
+
+def free_seats(start: BookingStart, section_id: int) -> list[Seat]:
+    return [s for s in start.seats if s.section_id == section_id and s.status is SeatStatus.AVAILABLE]
+
+
+def picker(start: BookingStart, pick: Pick, locale: object) -> tuple[discord.Embed, discord.ui.View]:
+    """The picker for these seats as they stand now."""
+    event = start.event
+    pick = replace(pick, quantity=min(pick.quantity, most(start, pick.section_id)))
+    section = next((s for s in start.sections if s.section_id == pick.section_id), None)
+    embed = picker_embed(start, locale, pick.quantity, section.name if section else None)
+    view = discord.ui.View(timeout=None)
+    if not event.is_general_admission:
+        options = [
+            discord.SelectOption(
+                label=f"{s.name} · {money(s.price, event.currency)}"[:100],
+                description=t("book.free_count", locale, free=s.available)[:100],
+                value=str(s.section_id),
+                default=s.section_id == pick.section_id,
+            )
+            for s in start.sections
+            if s.available > 0
+        ][:MAX_OPTIONS]
+        view.add_item(SectionMenu(pick, options, t("book.pick_section", locale)))
+    counts = [
+        discord.SelectOption(
+            label=t("book.count_option", locale, n=n)[:100], value=str(n), default=n == pick.quantity
+        )
+        for n in range(1, most(start, pick.section_id) + 1)
+    ][:MAX_OPTIONS]
+    view.add_item(CountMenu(pick, counts, t("book.pick_count", locale)))
+    waiting = not pick.section_id and not event.is_general_admission
+    view.add_item(BestButton(pick, t("book.best_available", locale, n=pick.quantity), waiting))
+    if not event.is_general_admission:
+        view.add_item(ChooseButton(pick, t("book.choose_seats", locale), waiting))
+    return embed, view
+
+
+def row_picker(start: BookingStart, pick: Pick, locale: object) -> discord.ui.View:
+    """Choose a row, then exactly as many seats in it as tickets wanted: only seats free now."""
+    free = free_seats(start, pick.section_id)
+    view = discord.ui.View(timeout=None)
+    rows = [
+        discord.SelectOption(label=t("book.row_option", locale, row=r)[:100], value=r, default=r == pick.row)
+        for r in sorted({s.row for s in free})
+    ][:MAX_OPTIONS]
+    if rows:
+        view.add_item(RowMenu(pick, rows, t("book.pick_row", locale)))
+    in_row = [s for s in free if s.row == pick.row][:MAX_OPTIONS]
+    if pick.row and len(in_row) >= pick.quantity:
+        options = [discord.SelectOption(label=s.label[:100], value=str(s.id)) for s in in_row]
+        view.add_item(SeatMenu(pick, options, t("book.pick_seats", locale, n=pick.quantity)))
+    view.add_item(BackButton(pick, t("book.back", locale)))
+    return view
+
+
+async def open_booking(interaction: discord.Interaction, event_id: int, quantity: int) -> None:
+    """Shared by /book and the Book buttons: the picker, as an ephemeral message with the seat map."""
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    runtime = runtime_of(interaction.client)
+    start = await start_booking(event_id, caller_of(interaction), runtime.uow(), runtime.clock)
+    pick = Pick(event_id, quantity=quantity)
+    embed, view = picker(start, pick, interaction.locale)
+    allowed = most(start, 0)
+    content = (
+        t("book.quantity_lowered", interaction.locale, asked=quantity, n=allowed)
+        if quantity > allowed
+        else None
+    )
+    picture = await seat_map_file(
+        interaction.client, start.event, start.seats, start.stamp, interaction.locale
+    )
+    await interaction.followup.send(
+        content=content, embed=embed, view=view, ephemeral=True, **({"file": picture} if picture else {})
+    )
+
+
+async def redraw(interaction: discord.Interaction, pick: Pick, *, rows: bool = False) -> None:
+    """Draws the picker (or its row picker) again from the seats as they are now."""
+    await interaction.response.defer()
+    runtime = runtime_of(interaction.client)
+    start = await start_booking(pick.event_id, caller_of(interaction), runtime.uow(), runtime.clock)
+    embed, view = picker(start, pick, interaction.locale)
+    content = None
+    if rows:
+        view = row_picker(start, pick, interaction.locale)
+        free_in_row = [s for s in free_seats(start, pick.section_id) if s.row == pick.row]
+        if pick.row and len(free_in_row) < pick.quantity:
+            content = t("book.row_too_small", interaction.locale, row=pick.row, n=pick.quantity)
+    await interaction.edit_original_response(content=content, embed=embed, view=view)
+
+
+def chosen(interaction: discord.Interaction) -> list[str]:
+    """What was picked in a select menu; a forged interaction without a choice is refused."""
+    values = (interaction.data or {}).get("values") or []
+    if not values or not all(isinstance(v, str) for v in values):
+        raise InvalidInput()
+    return [str(v) for v in values]
+
+
+def numbers(values: list[str]) -> list[int]:
+    if not all(v.isascii() and v.isdigit() and len(v) <= 19 for v in values):
+        raise InvalidInput()
+    return [int(v) for v in values]
+
+
+_PICK = r"(?P<event>\d{1,19}):(?P<section>\d{1,19}):(?P<quantity>\d{1,2})"
+
+
+def _pick(match: re.Match[str]) -> Pick:
+    row = match.groupdict().get("row") or ""
+    return Pick(int(match["event"]), int(match["section"]), int(match["quantity"]), row)
+
+
+def _id(kind: str, pick: Pick) -> str:
+    return f"picket:{kind}:{pick.event_id}:{pick.section_id}:{pick.quantity}"
+
+
+class _PickerItem:
+    """What every picker item does with an error: say it, in the fan's words."""
+
+    pick: Pick
+
+    async def act(self, interaction: discord.Interaction) -> None:
+        raise NotImplementedError
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self.act(interaction)
+        except Exception as error:
+            await report(interaction, error)
+
+
+class SectionMenu(
+    _PickerItem, discord.ui.DynamicItem[discord.ui.Select[Any]], template=rf"picket:sec:{_PICK}"
+):
+    def __init__(
+        self, pick: Pick, options: list[discord.SelectOption] | None = None, placeholder: str = ""
+    ) -> None:
+        super().__init__(
+            discord.ui.Select(
+                custom_id=_id("sec", pick),
+                options=options or [],
+                placeholder=placeholder[:150] or None,
+                row=0,
+            )
+        )
+        self.pick = pick
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> SectionMenu:
+        return cls(_pick(match))
+
+    async def act(self, interaction: discord.Interaction) -> None:
+        [section] = numbers(chosen(interaction))
+        await redraw(interaction, replace(self.pick, section_id=section))
+
+
+class CountMenu(_PickerItem, discord.ui.DynamicItem[discord.ui.Select[Any]], template=rf"picket:qty:{_PICK}"):
+    def __init__(
+        self, pick: Pick, options: list[discord.SelectOption] | None = None, placeholder: str = ""
+    ) -> None:
+        super().__init__(
+            discord.ui.Select(
+                custom_id=_id("qty", pick),
+                options=options or [],
+                placeholder=placeholder[:150] or None,
+                row=1,
+            )
+        )
+        self.pick = pick
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> CountMenu:
+        return cls(_pick(match))
+
+    async def act(self, interaction: discord.Interaction) -> None:
+        [quantity] = numbers(chosen(interaction))
+        await redraw(interaction, replace(self.pick, quantity=quantity))
+
+
+class BestButton(
+    _PickerItem, discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"picket:best:{_PICK}"
+):
+    def __init__(self, pick: Pick, label: str = "Best available", disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=label[:80],
+                style=discord.ButtonStyle.primary,
+                custom_id=_id("best", pick),
+                disabled=disabled,
+                row=2,
+            )
+        )
+        self.pick = pick
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> BestButton:
+        return cls(_pick(match))
+
+    async def act(self, interaction: discord.Interaction) -> None:
+        pick = self.pick
+        section = pick.section_id or None
+        command = HoldSeats(
+            pick.event_id,
+            caller_of(interaction),
+            str(interaction.id),
+            section_id=section,
+            quantity=pick.quantity,
+        )
+        await show_cart(interaction, command)
+
+
+class ChooseButton(
+    _PickerItem, discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"picket:rows:{_PICK}"
+):
+    def __init__(self, pick: Pick, label: str = "Choose seats", disabled: bool = False) -> None:
+        super().__init__(
+            discord.ui.Button(label=label[:80], custom_id=_id("rows", pick), disabled=disabled, row=2)
+        )
+        self.pick = pick
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ChooseButton:
+        return cls(_pick(match))
+
+    async def act(self, interaction: discord.Interaction) -> None:
+        await redraw(interaction, self.pick, rows=True)
+
+
+class RowMenu(_PickerItem, discord.ui.DynamicItem[discord.ui.Select[Any]], template=rf"picket:row:{_PICK}"):
+    def __init__(
+        self, pick: Pick, options: list[discord.SelectOption] | None = None, placeholder: str = ""
+    ) -> None:
+        super().__init__(
+            discord.ui.Select(
+                custom_id=_id("row", pick),
+                options=options or [],
+                placeholder=placeholder[:150] or None,
+                row=0,
+            )
+        )
+        self.pick = pick
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> RowMenu:
+        return cls(_pick(match))
+
+    async def act(self, interaction: discord.Interaction) -> None:
+        [row] = chosen(interaction)
+        if not (row.isascii() and row.isalpha() and len(row) <= 2):
+            raise InvalidInput()
+        await redraw(interaction, replace(self.pick, row=row.upper()), rows=True)
+
+
+class SeatMenu(
+    _PickerItem,
+    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    template=rf"picket:seat:{_PICK}:(?P<row>[A-Za-z]{{1,2}})",
+):
+    def __init__(
+        self, pick: Pick, options: list[discord.SelectOption] | None = None, placeholder: str = ""
+    ) -> None:
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"{_id('seat', pick)}:{pick.row}",
+                options=options or [],
+                placeholder=placeholder[:150] or None,
+                min_values=pick.quantity,
+                max_values=pick.quantity,
+                row=1,
+            )
+        )
+        self.pick = pick
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> SeatMenu:
+        return cls(_pick(match))
+
+    async def act(self, interaction: discord.Interaction) -> None:
+        seats = tuple(numbers(chosen(interaction)))
+        command = HoldSeats(self.pick.event_id, caller_of(interaction), str(interaction.id), seat_ids=seats)
+        await show_cart(interaction, command)
+
+
+class BackButton(
+    _PickerItem, discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"picket:back:{_PICK}"
+):
+    def __init__(self, pick: Pick, label: str = "Back") -> None:
+        super().__init__(discord.ui.Button(label=label[:80], custom_id=_id("back", pick), row=2))
+        self.pick = pick
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> BackButton:
+        return cls(_pick(match))
+
+    async def act(self, interaction: discord.Interaction) -> None:
+        await redraw(interaction, replace(self.pick, row=""))
+
+
+PICKER_ITEMS = (SectionMenu, CountMenu, BestButton, ChooseButton, RowMenu, SeatMenu, BackButton)
