@@ -89,11 +89,19 @@ class InteractionRecord:
     original: Message | None = None
     # False while the user still sees "thinking..." or a deferred update awaits its edit.
     original_settled: bool = False
+    # When the user first saw an answer (monotonic, as `created_at`): for measuring, not for rules.
+    settled_at: float | None = None
     followups: list[Message] = field(default_factory=list)
     modal: Modal | None = None
     choices: list[JSON] | None = None
     # Recorded as never acknowledged; not reported twice.
     abandoned: bool = False
+
+    def settle(self, at: float) -> None:
+        """The user now sees the answer in place of "thinking..." (or of the message clicked)."""
+        self.original_settled = True
+        if self.settled_at is None:
+            self.settled_at = at
 
     def describe(self) -> str:
         kinds = {APPLICATION_COMMAND: "command", MESSAGE_COMPONENT: "component", AUTOCOMPLETE: "autocomplete"}

@@ -87,7 +87,7 @@ class InteractionRoutes:
         if kind == CHANNEL_MESSAGE:
             check_message(data, prefix=("data",))
             record.original = self._new_reply(record, RequestBody(data, body.files))
-            record.original_settled = True
+            record.settle(self.world.clock.monotonic())
         elif kind == DEFERRED_CHANNEL_MESSAGE:
             flags_only = RequestBody({"flags": data.get("flags") or 0}, [])
             record.original = self._new_reply(record, flags_only, loading=True)
@@ -96,7 +96,7 @@ class InteractionRoutes:
         elif kind == UPDATE_MESSAGE and record.source_message is not None:
             check_message(data, prefix=("data",))
             record.original = apply_edit(world, record.source_message, RequestBody(data, body.files))
-            record.original_settled = True
+            record.settle(self.world.clock.monotonic())
         elif kind == AUTOCOMPLETE_RESULT:
             choices = data.get("choices") or []
             issues = choice_issues(choices)
@@ -188,7 +188,7 @@ class InteractionRoutes:
         if original is not None and original.loading:
             # Discord turns the first followup after a deferral into the deferred reply itself.
             message = apply_edit(self.world, original, body, finish_loading=True)
-            record.original_settled = True
+            record.settle(self.world.clock.monotonic())
         else:
             message = self._new_reply(record, body)
             record.followups.append(message)
@@ -207,7 +207,7 @@ class InteractionRoutes:
         check_message(json_object(request))
         apply_edit(self.world, message, body_of(request), finish_loading=message.loading)
         if message is record.original:
-            record.original_settled = True
+            record.settle(self.world.clock.monotonic())
         self.world.changes.notify()
         return reply(message_payload(message, application_id=self.world.application_id))
 

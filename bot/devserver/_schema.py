@@ -20,6 +20,8 @@ from ._errors import Issue
 from ._model import JSON
 
 DOCUMENT_URI = "urn:picket:discord-openapi"
+# Bodies remembered with what their validation found.
+JUDGED_KEPT = 4096
 CONTENT_TYPES = {"json": "application/json", "multipart": "multipart/form-data"}
 
 
@@ -50,6 +52,7 @@ class OpenApiValidator:
         )
         self._operations = self._collect_operations(document)
         self._validators: dict[tuple[str, str, str], jsonschema.protocols.Validator] = {}
+        self._judged: dict[tuple[str, str, str, str], tuple[Issue, ...]] = {}
 
     @staticmethod
     def _collect_operations(document: JSON) -> list[Operation]:
@@ -89,6 +92,18 @@ class OpenApiValidator:
         content_type = CONTENT_TYPES[kind]
         if content_type not in operation.request_body["content"]:
             return [Issue((), "CONTENT_TYPE_INVALID", f"{operation.template} does not take {content_type}")]
+        # A burst of fans gets the same answers: one validation serves every body exactly like it.
+        seen = (operation.method, operation.template, content_type, json.dumps(body, sort_keys=True))
+        known = self._judged.get(seen)
+        if known is not None:
+            return list(known)
+        found = self._issues_of(operation, content_type, body)
+        if len(self._judged) >= JUDGED_KEPT:
+            self._judged.clear()
+        self._judged[seen] = tuple(found)
+        return found
+
+    def _issues_of(self, operation: Operation, content_type: str, body: Any) -> list[Issue]:
         validator = self._validator(operation, content_type)
         errors = list(validator.iter_errors(body))
         if not errors:
