@@ -6,14 +6,15 @@ import discord
 
 from bot.i18n import t
 from bot.i18n.formatting import money, stamp
-from cogs.shared.seatmap import SEAT_MAP_NAME
 from cogs.shared.text import plain
 from core.services.booking import BookingStart, HoldView, OrderView
 
 COLOUR = discord.Colour(0x2F9E6E)
 
 
-def picker_embed(start: BookingStart, locale: object, quantity: int, section: str | None) -> discord.Embed:
+def picker_embed(
+    start: BookingStart, locale: object, quantity: int, section: str | None, picture: str | None = None
+) -> discord.Embed:
     event = start.event
     embed = discord.Embed(title=t("book.title", locale, title=plain(event.title)), colour=COLOUR)
     lines = [t("book.when", locale, when=stamp(event.starts_at, "F"))]
@@ -38,8 +39,8 @@ def picker_embed(start: BookingStart, locale: object, quantity: int, section: st
         lines.append(t("book.chosen_section", locale, section=plain(section)))
     lines.append(t("book.balance", locale, balance=money(start.balance, event.currency)))
     embed.description = "\n".join(lines)
-    if start.seats:
-        embed.set_image(url=f"attachment://{SEAT_MAP_NAME}")
+    if picture is not None:
+        embed.set_image(url=picture)
     return embed
 
 

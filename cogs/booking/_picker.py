@@ -17,7 +17,7 @@ from cogs.booking._embeds import picker_embed
 from cogs.shared.caller import caller_of
 from cogs.shared.errors import report
 from cogs.shared.runtime import runtime_of
-from cogs.shared.seatmap import seat_map_file
+from cogs.shared.seatmap import seat_map, seat_maps_of
 from core.errors import InvalidInput
 from core.models import Seat, SeatStatus
 from core.services.booking import BookingStart, HoldSeats, start_booking
@@ -48,12 +48,14 @@ def free_seats(start: BookingStart, section_id: int) -> list[Seat]:
     return [s for s in start.seats if s.section_id == section_id and s.status is SeatStatus.AVAILABLE]
 
 
-def picker(start: BookingStart, pick: Pick, locale: object) -> tuple[discord.Embed, discord.ui.View]:
+def picker(
+    start: BookingStart, pick: Pick, locale: object, picture: str | None = None
+) -> tuple[discord.Embed, discord.ui.View]:
     """The picker for these seats as they stand now."""
     event = start.event
     pick = replace(pick, quantity=min(pick.quantity, most(start, pick.section_id)))
     section = next((s for s in start.sections if s.section_id == pick.section_id), None)
-    embed = picker_embed(start, locale, pick.quantity, section.name if section else None)
+    embed = picker_embed(start, locale, pick.quantity, section.name if section else None, picture)
     view = discord.ui.View(timeout=None)
     if not event.is_general_admission:
         options = [
@@ -104,20 +106,25 @@ async def open_booking(interaction: discord.Interaction, event_id: int, quantity
     await interaction.response.defer(ephemeral=True, thinking=True)
     runtime = runtime_of(interaction.client)
     start = await start_booking(event_id, caller_of(interaction), runtime.uow(), runtime.clock)
-    pick = Pick(event_id, quantity=quantity)
-    embed, view = picker(start, pick, interaction.locale)
+    picture = await seat_map(interaction.client, start.event, start.seats, start.stamp, interaction.locale)
+    embed, view = picker(
+        start, Pick(event_id, quantity=quantity), interaction.locale, picture and picture.url
+    )
     allowed = most(start, 0)
-    content = (
-        t("book.quantity_lowered", interaction.locale, asked=quantity, n=allowed)
-        if quantity > allowed
-        else None
-    )
-    picture = await seat_map_file(
-        interaction.client, start.event, start.seats, start.stamp, interaction.locale
-    )
-    await interaction.followup.send(
-        content=content, embed=embed, view=view, ephemeral=True, **({"file": picture} if picture else {})
-    )
+    asked_too_many = t("book.quantity_lowered", interaction.locale, asked=quantity, n=allowed)
+    sent: discord.WebhookMessage | None = None
+    try:
+        sent = await interaction.followup.send(
+            content=asked_too_many if quantity > allowed else None,
+            embed=embed,
+            view=view,
+            ephemeral=True,
+            wait=True,
+            **(picture.attach() if picture is not None else {}),
+        )
+    finally:
+        if picture is not None:
+            seat_maps_of(interaction.client).sent(picture, sent)
 
 
 async def redraw(interaction: discord.Interaction, pick: Pick, *, rows: bool = False) -> None:
@@ -125,7 +132,7 @@ async def redraw(interaction: discord.Interaction, pick: Pick, *, rows: bool = F
     await interaction.response.defer()
     runtime = runtime_of(interaction.client)
     start = await start_booking(pick.event_id, caller_of(interaction), runtime.uow(), runtime.clock)
-    embed, view = picker(start, pick, interaction.locale)
+    embed, view = picker(start, pick, interaction.locale, shown_picture(interaction))
     content = None
     if rows:
         view = row_picker(start, pick, interaction.locale)
@@ -133,6 +140,12 @@ async def redraw(interaction: discord.Interaction, pick: Pick, *, rows: bool = F
         if pick.row and len(free_in_row) < pick.quantity:
             content = t("book.row_too_small", interaction.locale, row=pick.row, n=pick.quantity)
     await interaction.edit_original_response(content=content, embed=embed, view=view)
+
+
+def shown_picture(interaction: discord.Interaction) -> str | None:
+    """The seat map the picker already shows: a redraw keeps it rather than sending it again."""
+    embeds = interaction.message.embeds if interaction.message is not None else []
+    return embeds[0].image.url if embeds and embeds[0].image else None
 
 
 def chosen(interaction: discord.Interaction) -> list[str]:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
+import aiohttp
 import pytest
 
 from bot.devserver import ActionRefused, Member, Message
@@ -191,6 +192,30 @@ async def test_fan_books_the_best_seats_and_pays_from_the_wallet(world: World) -
     assert await wallet_of(world, world.fan) == 102_000
     dm = await world.server.wait_for_dm(world.fan)
     assert dm.content == "Your tickets for **Spring Concert** are here. Show the QR code at the door."
+
+
+async def test_fans_opening_one_sale_share_one_upload_of_the_seat_map(world: World) -> None:
+    await world.set_up()
+    event_id = await world.published_event()
+    for fan in world.fans[:3]:
+        await world.fund(fan, 300_000)
+
+    first = await open_picker(world, world.fans[0], event_id)
+    uploaded = first.attachment("seatmap.png")
+    assert first.embeds[0]["image"]["url"] == "attachment://seatmap.png"
+
+    # The seats have not changed: the next fan's picker shows the same upload by its address.
+    second = await open_picker(world, world.fans[1], event_id)
+    assert second.attachments == []
+    assert second.embeds[0]["image"]["url"] == uploaded.url
+    async with aiohttp.ClientSession() as session, session.get(uploaded.url) as response:
+        assert await response.read() == uploaded.data
+
+    # A hold changes the picture: the next fan gets it drawn and uploaded afresh.
+    await take_best(world, world.fans[1], await choose_section(world, world.fans[1], second, "VIP"))
+    third = await open_picker(world, world.fans[2], event_id)
+    assert third.embeds[0]["image"]["url"] == "attachment://seatmap.png"
+    assert third.attachment("seatmap.png").data != uploaded.data
 
 
 async def test_fan_chooses_a_row_then_the_seats(world: World) -> None:
