@@ -154,7 +154,7 @@ async def book(stage: Stage, member: Member) -> None:
 
 
 async def bookings(stage: Stage) -> tuple[float, float]:
-    """Whole bookings per second through the bot, and the bot's CPU ms per booking."""
+    """Whole bookings (paid) per second through the bot, and the bot's CPU ms per booking with its DM."""
     fans = stage.fans[:BOOKINGS]
     queue: asyncio.Queue[Member] = asyncio.Queue()
     for member in fans:
@@ -167,6 +167,10 @@ async def bookings(stage: Stage) -> tuple[float, float]:
     before, started = cpu_seconds(stage.bot.pid), time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
     elapsed = time.perf_counter() - started
+    # Sending the tickets by DM is part of a booking: its CPU counts, and it is out of the burst's way.
+    await stage.server.changes.wait_for(
+        lambda: all(stage.server.dms(fan) for fan in fans) or None, within=120, what="every ticket DM"
+    )
     return len(fans) / elapsed, (cpu_seconds(stage.bot.pid) - before) / len(fans) * 1000
 
 

@@ -40,6 +40,14 @@ class Look:
 
 
 @dataclass(frozen=True)
+class FanFacts:
+    """What a fan has bought of an event and has in the wallet, read together."""
+
+    bought: int
+    balance: int
+
+
+@dataclass(frozen=True)
 class HoldPlan:
     event_id: int
     user_id: int
@@ -137,6 +145,7 @@ class BoxOffice(Protocol):
     availability: AvailabilityCache
 
     async def look(self, event_id: int, query: SeatQuery, now: datetime) -> Look: ...
+    async def fan(self, event_id: int, user_id: int) -> FanFacts: ...
     async def hold(self, plan: HoldPlan) -> HoldResult:
         """Holds the seats (or general-admission places) and opens the fan's cart, all or nothing."""
         ...

@@ -22,6 +22,7 @@ from core.box_office import (
     ConfirmPlan,
     ConfirmRefusal,
     ConfirmResult,
+    FanFacts,
     HoldPlan,
     HoldRefusal,
     HoldResult,
@@ -103,6 +104,10 @@ class ProcedureBoxOffice:
             _name, _price, first, last = sections[query.section_id]
             span = (first, last)
         return Look(event, seats, span)
+
+    async def fan(self, event_id: int, user_id: int) -> FanFacts:
+        answer = await self._call("picket_fan", (event_id, user_id))
+        return FanFacts(answer["bought"], answer["balance"])
 
     async def hold(self, plan: HoldPlan) -> HoldResult:
         seats = list(plan.seat_ids) + [None] * (MAX_SEATS_PER_HOLD - len(plan.seat_ids))

@@ -21,6 +21,7 @@ from core.box_office import (
     ConfirmPlan,
     ConfirmRefusal,
     ConfirmResult,
+    FanFacts,
     HoldPlan,
     HoldRefusal,
     HoldResult,
@@ -38,6 +39,12 @@ T = TypeVar("T")
 WORKERS = 4
 _EVENT_COLUMNS = tuple(Event.__dataclass_fields__)
 _TIMES = frozenset({"starts_at", "sale_opens_at", "created_at", "cancelled_at", "refunds_done_at"})
+
+
+FAN = """
+SELECT COALESCE((SELECT bought FROM fan_events WHERE event_id = ? AND user_id = ?), 0),
+       COALESCE((SELECT balance FROM accounts WHERE kind = 'wallet' AND owner_id = ?), 0)
+"""
 
 
 def stored(moment: datetime) -> str:
@@ -96,6 +103,11 @@ class SqliteBoxOffice:
 
     async def look(self, event_id: int, query: SeatQuery, now: datetime) -> Look:
         return await self._run(lambda conn: _look(conn, event_id, query, stored(now)))
+
+    async def fan(self, event_id: int, user_id: int) -> FanFacts:
+        return await self._run(
+            lambda conn: FanFacts(*conn.execute(FAN, (event_id, user_id, user_id)).fetchone())
+        )
 
     async def hold(self, plan: HoldPlan) -> HoldResult:
         return await self._run(lambda conn: _hold(conn, plan))

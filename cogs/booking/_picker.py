@@ -16,8 +16,9 @@ from cogs.booking._cart import show_cart
 from cogs.booking._embeds import picker_embed
 from cogs.shared.caller import caller_of
 from cogs.shared.errors import report
+from cogs.shared.replies import prepared, send_message
 from cogs.shared.runtime import runtime_of
-from cogs.shared.seatmap import seat_map, seat_maps_of
+from cogs.shared.seatmap import SeatMap, seat_map, seat_maps_of
 from core.errors import InvalidInput
 from core.models import Seat, SeatStatus
 from core.services.booking import BookingStart, HoldSeats, start_booking
@@ -103,28 +104,29 @@ def row_picker(start: BookingStart, pick: Pick, locale: object) -> discord.ui.Vi
 
 async def open_booking(interaction: discord.Interaction, event_id: int, quantity: int) -> None:
     """Shared by /book and the Book buttons: the picker, as an ephemeral message with the seat map."""
-    await interaction.response.defer(ephemeral=True, thinking=True)
-    runtime = runtime_of(interaction.client)
-    start = await start_booking(event_id, caller_of(interaction), runtime.uow(), runtime.clock)
-    picture = await seat_map(interaction.client, start.event, start.seats, start.stamp, interaction.locale)
-    embed, view = picker(
-        start, Pick(event_id, quantity=quantity), interaction.locale, picture and picture.url
-    )
+    start, picture = await prepared(interaction, _start(interaction, event_id))
+    shown = picture.url if picture is not None else None
+    embed, view = picker(start, Pick(event_id, quantity=quantity), interaction.locale, shown)
     allowed = most(start, 0)
     asked_too_many = t("book.quantity_lowered", interaction.locale, asked=quantity, n=allowed)
-    sent: discord.WebhookMessage | None = None
+    sent: discord.Message | None = None
+    message: dict[str, Any] = {"embed": embed, "view": view}
+    if quantity > allowed:
+        message["content"] = asked_too_many
+    if picture is not None and picture.file is not None:
+        message["file"] = picture.file
     try:
-        sent = await interaction.followup.send(
-            content=asked_too_many if quantity > allowed else None,
-            embed=embed,
-            view=view,
-            ephemeral=True,
-            wait=True,
-            **(picture.attach() if picture is not None else {}),
-        )
+        sent = await send_message(interaction, keep="file" in message, **message)
     finally:
         if picture is not None:
             seat_maps_of(interaction.client).sent(picture, sent)
+
+
+async def _start(interaction: discord.Interaction, event_id: int) -> tuple[BookingStart, SeatMap | None]:
+    runtime = runtime_of(interaction.client)
+    start = await start_booking(event_id, caller_of(interaction), runtime.uow(), runtime.clock)
+    picture = await seat_map(interaction.client, start.event, start.seats, start.stamp, interaction.locale)
+    return start, picture
 
 
 async def redraw(interaction: discord.Interaction, pick: Pick, *, rows: bool = False) -> None:

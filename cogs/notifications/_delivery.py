@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from io import BytesIO
@@ -40,8 +41,13 @@ def ticket_embed(card: TicketCard, code: str, locale: object) -> discord.Embed:
     return embed
 
 
-def ticket_files(card: TicketCard, code: str) -> list[discord.File]:
-    return [discord.File(BytesIO(qr_png(code)), filename=f"ticket-{card.ticket.id}.png")]
+async def ticket_files(cards: list[TicketCard], codes: list[str]) -> list[discord.File]:
+    """Each ticket's QR code as a picture: drawn off the event loop, all of a message's at once."""
+    pictures = await asyncio.to_thread(lambda: [qr_png(code) for code in codes])
+    return [
+        discord.File(BytesIO(png), filename=f"ticket-{card.ticket.id}.png")
+        for card, png in zip(cards, pictures, strict=True)
+    ]
 
 
 def calendar_file(card: TicketCard) -> discord.File:
@@ -88,14 +94,14 @@ class DiscordDeliverer:
         runtime = self.runtime
         if notice.kind == "tickets_issued":
             cards = await order_cards(int(notice.payload["order_id"]), runtime.uow())
-            return self._ticket_messages(cards, locale, "dm.tickets_issued")
+            return await self._ticket_messages(cards, locale, "dm.tickets_issued")
         payload = notice.payload
         if notice.kind == "ticket_transferred":
             card = await held_card(int(payload["ticket_id"]), int(payload["user_id"]), runtime.uow())
             if card is None:
                 # Passed on again (or cancelled) before this DM went out: there is nothing to show.
                 return []
-            messages = self._ticket_messages([card], locale, "dm.ticket_received")
+            messages = await self._ticket_messages([card], locale, "dm.ticket_received")
             messages[0]["content"] = t(
                 "dm.ticket_received", locale, sender=f"<@{notice.payload['from_user']}>"
             )
@@ -104,7 +110,9 @@ class DiscordDeliverer:
             return [{"content": _refund_text(notice.kind, payload, locale)}]
         raise ValueError(f"unknown notice kind {notice.kind}")
 
-    def _ticket_messages(self, cards: list[TicketCard], locale: object, key: str) -> list[dict[str, Any]]:
+    async def _ticket_messages(
+        self, cards: list[TicketCard], locale: object, key: str
+    ) -> list[dict[str, Any]]:
         messages: list[dict[str, Any]] = []
         for start in range(0, len(cards), TICKETS_PER_MESSAGE):
             chunk = cards[start : start + TICKETS_PER_MESSAGE]
@@ -112,7 +120,7 @@ class DiscordDeliverer:
                 self.runtime.codes.issue(c.ticket.id, c.event.id, c.ticket.secret, c.ticket.version)
                 for c in chunk
             ]
-            files = [f for card, code in zip(chunk, codes, strict=True) for f in ticket_files(card, code)]
+            files = await ticket_files(chunk, codes)
             files.append(calendar_file(chunk[0]))
             messages.append(
                 {

@@ -54,9 +54,6 @@ class SeatMap:
     file: discord.File | None
     url: str
 
-    def attach(self) -> dict[str, discord.File]:
-        return {"file": self.file} if self.file is not None else {}
-
 
 class SeatMaps:
     def __init__(self) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from io import BytesIO
-
 import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _
@@ -12,8 +10,7 @@ from discord.ext import commands
 from bot.i18n import t
 from bot.i18n.formatting import money, stamp
 from cogs.notifications import deliver_now
-from cogs.notifications._delivery import ticket_embed
-from cogs.pictures.qr import qr_png
+from cogs.notifications._delivery import ticket_embed, ticket_files
 from cogs.shared.caller import caller_of
 from cogs.shared.runtime import runtime_of
 from cogs.shared.text import plain
@@ -87,7 +84,7 @@ class TicketsCog(commands.GroupCog, group_name="tickets", group_description="You
         embed = ticket_embed(card, code, interaction.locale)
         rotating = codes.rotating(code, interaction.user.id, self.runtime.clock.now())
         embed.add_field(name=t("ticket.live_code", interaction.locale), value=f"**{rotating}**", inline=False)
-        picture = discord.File(BytesIO(qr_png(code)), filename=f"ticket-{card.ticket.id}.png")
+        [picture] = await ticket_files([card], [code])
         await interaction.followup.send(embed=embed, file=picture, ephemeral=True)
 
     @app_commands.command(name="cancel", description=_("Cancel a ticket and get a refund to your wallet"))

@@ -32,7 +32,6 @@ from core.errors import (
     SeatUnavailable,
     SoldOut,
 )
-from core.ledger import Account
 from core.models import (
     Event,
     EventStatus,
@@ -437,12 +436,10 @@ async def start_booking(event_id: int, caller: Caller, uow: UnitOfWork, clock: C
     seen = await seen_now(event_id, uow, clock)
     event = _bookable(seen.event, caller, event_id)
     event.check_on_sale(clock.now())
-    async with uow.for_reading():
-        standing = await uow.fans.standing(event.id, caller.user_id)
-        balance = await uow.ledger.balance(Account.wallet(caller.user_id))
-    if standing.bought >= event.per_user_limit:
-        raise LimitReached(limit=event.per_user_limit, bought=standing.bought)
+    fan = await uow.box_office.fan(event.id, caller.user_id)
+    if fan.bought >= event.per_user_limit:
+        raise LimitReached(limit=event.per_user_limit, bought=fan.bought)
     if seen.free <= 0:
         raise SoldOut(event=event.title)
     ga_free = seen.free if event.is_general_admission else 0
-    return BookingStart(event, seen.sections, seen.seats, ga_free, standing.bought, balance, seen.stamp)
+    return BookingStart(event, seen.sections, seen.seats, ga_free, fan.bought, fan.balance, seen.stamp)

@@ -3,11 +3,13 @@ one by one): the same answers, the same rows written, and nothing written by a r
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 from core.box_office import (
     ConfirmPlan,
     ConfirmRefusal,
+    FanFacts,
     HoldPlan,
     HoldRefusal,
     SeatQuery,
@@ -230,6 +232,29 @@ async def test_confirming_issues_tickets_pays_and_queues_the_dm(any_uow: UnitOfW
     [notice] = notices
     assert (notice.id, notice.kind) == (paid.notice_id, "tickets_issued")
     assert notice.payload == {"order_id": paid.order.id, "user_id": FAN, "locale": "ko"}
+
+
+async def test_a_fan_is_seen_as_the_latest_payment_left_them(any_uow: UnitOfWork) -> None:
+    event_id = await on_sale(any_uow)
+    office = any_uow.box_office
+    assert await office.fan(event_id, 12345) == FanFacts(bought=0, balance=0)
+    assert await office.fan(event_id, FAN) == FanFacts(bought=0, balance=10_000)
+
+    held = await office.hold(plan(event_id, await seat_ids(any_uow, event_id, "VIP A1"), amount=3000))
+    assert held.hold_id is not None
+    assert (await office.confirm(paying(held.hold_id))).refusal is None
+
+    assert await office.fan(event_id + 1, FAN) == FanFacts(bought=0, balance=7000)
+
+    # Two reads at once keep two pooled connections busy; a top-up then commits elsewhere. Each
+    # connection read again sees it: a read leaves no transaction (and its old snapshot) behind.
+    twice = [office.fan(event_id, FAN), office.fan(event_id, FAN)]
+    assert await asyncio.gather(*twice) == [FanFacts(bought=1, balance=7000)] * 2
+    async with any_uow:
+        await any_uow.ledger.post(topup(FAN, 500, "topup:again"), NOW)
+        await any_uow.commit()
+    twice = [office.fan(event_id, FAN), office.fan(event_id, FAN)]
+    assert await asyncio.gather(*twice) == [FanFacts(bought=1, balance=7500)] * 2
 
 
 async def test_general_admission_tickets_take_the_events_price(any_uow: UnitOfWork) -> None:

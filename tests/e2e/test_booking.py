@@ -15,13 +15,16 @@ import pytest
 from bot.devserver import ActionRefused, Member, Message
 from bot.i18n import t
 from bot.i18n.formatting import money, stamp
+from cogs.booking import _picker
 from cogs.booking._cart import CartButton
+from cogs.shared import replies
 from cogs.shared.views import PicketView
 from core.ledger import Account
 from core.services.wallet import balance
 from scheduler.jobs import expire_holds
 from tests.e2e.world import World
 
+CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE = 4, 5
 # The picker's menus and buttons carry their state after these prefixes.
 SECTION = "picket:sec:"
 COUNT = "picket:qty:"
@@ -192,6 +195,60 @@ async def test_fan_books_the_best_seats_and_pays_from_the_wallet(world: World) -
     assert await wallet_of(world, world.fan) == 102_000
     dm = await world.server.wait_for_dm(world.fan)
     assert dm.content == "Your tickets for **Spring Concert** are here. Show the QR code at the door."
+
+
+async def test_a_picker_ready_at_once_is_the_answer_and_a_late_one_follows_thinking(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await world.set_up()
+    event_id = await world.published_event()
+    await world.fund(world.fans[0])
+    await world.fund(world.fans[1])
+
+    quick = await world.command(world.fans[0], "book", event=event_id)
+    picker = await quick.wait_for_message()
+    assert quick.response_type == CHANNEL_MESSAGE
+    assert picker.ephemeral and picker.embeds[0]["title"] == "Book: Spring Concert"
+
+    # A bot running behind has no time left to answer at once: the fan sees it thinking, then the picker.
+    monkeypatch.setattr(replies, "ANSWER_AT_ONCE_WITHIN", 0.0)
+    late = await world.command(world.fans[1], "book", event=event_id)
+    picker = await late.wait_for_message()
+    assert late.response_type == DEFERRED_CHANNEL_MESSAGE
+    assert picker.ephemeral and picker.embeds[0]["title"] == "Book: Spring Concert"
+    refused = await world.command(world.fans[1], "book", event=event_id + 100)
+    assert (await refused.wait_for_message()).content == "That event could not be found."
+    assert refused.response_type == DEFERRED_CHANNEL_MESSAGE
+
+
+async def test_fans_pressing_at_once_are_each_acknowledged_then_answered(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await world.set_up()
+    event_id = await world.published_event()
+    fans = [world.server.add_member(world.guild, f"rush{n}") for n in range(3 * replies.RUSH)]
+    # No picker is ready until every fan's press is being prepared: the rush is certain, not timed.
+    started, everyone = [0], asyncio.Event()
+    start = _picker._start
+
+    async def when_everyone_pressed(*args: Any) -> Any:
+        started[0] += 1
+        if started[0] == len(fans):
+            everyone.set()
+        await everyone.wait()
+        return await start(*args)
+
+    monkeypatch.setattr(_picker, "_start", when_everyone_pressed)
+
+    pressed = await asyncio.gather(*(world.command(fan, "book", event=event_id) for fan in fans))
+    pickers = await asyncio.gather(*(p.wait_for_message() for p in pressed))
+
+    assert all(p.ephemeral and p.embeds[0]["title"] == "Book: Spring Concert" for p in pickers)
+    assert {p.visible_to for p in pickers} == {fan.id for fan in fans}
+    # Past the first few, a rush: each acknowledged before its work starts, the picker following.
+    kinds = [p.response_type for p in pressed]
+    assert kinds.count(DEFERRED_CHANNEL_MESSAGE) >= len(fans) - replies.RUSH
+    assert set(kinds) <= {CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE}
 
 
 async def test_fans_opening_one_sale_share_one_upload_of_the_seat_map(world: World) -> None:

@@ -281,7 +281,19 @@ BEGIN
 END
 """
 
-PROCEDURES = {"picket_look": LOOK, "picket_hold": HOLD, "picket_confirm": CONFIRM}
+# Reading in a procedure lets it end the read's transaction in the same call, as the others do.
+FAN = """
+CREATE PROCEDURE picket_fan(IN p_event BIGINT, IN p_user BIGINT)
+BEGIN
+    SELECT JSON_OBJECT(
+        'bought', COALESCE((SELECT bought FROM fan_events WHERE event_id = p_event AND user_id = p_user), 0),
+        'balance', COALESCE((SELECT balance FROM accounts WHERE kind = 'wallet' AND owner_id = p_user), 0)
+    ) AS answer;
+    COMMIT;
+END
+"""
+
+PROCEDURES = {"picket_look": LOOK, "picket_fan": FAN, "picket_hold": HOLD, "picket_confirm": CONFIRM}
 
 
 def upgrade() -> None:

@@ -11,6 +11,7 @@ from core.box_office import (
     ConfirmPlan,
     ConfirmRefusal,
     ConfirmResult,
+    FanFacts,
     HoldPlan,
     HoldRefusal,
     HoldResult,
@@ -42,6 +43,11 @@ class FakeBoxOffice:
                 return Look(event, await uow.seats.seats(event_id, query.seat_ids))
             page = await uow.seats.free_page(event_id, query.section_id, now, query.after, query.limit)
         return Look(event, page.seats, page.row_span)
+
+    async def fan(self, event_id: int, user_id: int) -> FanFacts:
+        async with self._new_uow().for_reading() as uow:
+            standing = await uow.fans.standing(event_id, user_id)
+            return FanFacts(standing.bought, await uow.ledger.balance(Account.wallet(user_id)))
 
     async def hold(self, plan: HoldPlan) -> HoldResult:
         async with self._new_uow() as uow:
