@@ -36,6 +36,7 @@ test: lint typecheck fonts
 
 bench: $(STAMP)
 	$(PY) -m bench.booking
+	$(PY) -m bench.through_bot
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

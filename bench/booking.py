@@ -10,6 +10,7 @@ of the same size, opened before any timing; engines are made once per database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
 import tempfile
@@ -72,6 +73,16 @@ async def run_concurrently(total: int, concurrency: int, one: Callable[[int], Aw
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return total / (time.perf_counter() - started)
+
+
+def mariadb_server_cpu() -> float | None:
+    """CPU seconds the local MariaDB server has used so far, when it runs on this machine."""
+    for proc in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            if (proc / "comm").read_text().strip() in ("mariadbd", "mysqld"):
+                fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+                return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return None
 
 
 class RawSqlite:
@@ -238,6 +249,8 @@ def _zone() -> Any:
 
 
 async def bench_backend(name: str, url: str, raw: RawSqlite | RawMariaDB) -> int:
+    # The database server's own CPU, where it is a process of its own here (SQLite runs in this one).
+    server_cpu = mariadb_server_cpu if isinstance(raw, RawMariaDB) else lambda: None
     engine = make_engine(url, pool_size=POOL, max_overflow=0)
     trips = count_round_trips(engine)
     shop = Shop(engine, trips)
@@ -252,15 +265,23 @@ async def bench_backend(name: str, url: str, raw: RawSqlite | RawMariaDB) -> int
         event, sections = await shop.event("R:A-Y x 1-200 @ 1000")
         for level_index, concurrency in enumerate(LEVELS):
             offset = level_index * PER_LEVEL
+            server_before = server_cpu()
             raw_rate = await run_concurrently(
                 PER_LEVEL, concurrency, lambda i, o=offset: raw.claim(o + i + 1)
             )
+            server_between = server_cpu()
             booked = await bookings(shop, event, sections, concurrency, PER_LEVEL)
+            server_after = server_cpu()
+            server = ""
+            if server_before is not None and server_between is not None and server_after is not None:
+                claim_ms = (server_between - server_before) / PER_LEVEL * 1000
+                booking_ms = (server_after - server_between) / PER_LEVEL * 1000
+                server = f" server_cpu_ms claim={claim_ms:.2f} booking={booking_ms:.2f}"
             print(
                 f"{name:8} concurrency={concurrency:<3} raw_claim={raw_rate:7.0f}/s "
                 f"booking={booked.rate:6.0f}/s ratio={booked.rate / raw_rate:.2f} "
                 f"round_trips/booking={booked.trips:.1f} "
-                f"cpu_ms/booking={booked.cpu_ms:.2f}",
+                f"cpu_ms/booking={booked.cpu_ms:.2f}{server}",
                 flush=True,
             )
         small, small_sections = await shop.event("R:A-J x 1-50 @ 1000")
