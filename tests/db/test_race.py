@@ -15,6 +15,7 @@ from core.errors import DomainError, SeatUnavailable, SoldOut
 from core.ledger import Account
 from core.services.booking import ConfirmHold, HoldSeats, confirm_hold, hold_seats
 from core.services.events import event_details
+from db.engine import make_engine
 from db.schema import seats, tickets
 from db.uow import SqlUnitOfWork
 from tests.support.builders import fan, fund, key, on_sale_event
@@ -116,3 +117,32 @@ async def test_three_hundred_buyers_fifty_seats(engine: AsyncEngine, clock: Froz
         assert balances[user] == START_BALANCE - bought * PRICE
         assert debits.get(user, 0) == (1 if bought else 0), f"user {user} debited {debits.get(user, 0)} times"
     assert totals.balanced, totals
+
+
+async def test_fans_pressing_best_available_at_once_each_get_seats_while_there_is_room(
+    engine: AsyncEngine, clock: FrozenClock
+) -> None:
+    """Fifty fans press Best available once, at the same moment, through two bot processes (two
+    engines, each with its own box office): every one gets a pair, none is told a seat was taken."""
+    other = make_engine(engine.url.render_as_string(hide_password=False))
+    try:
+        event = await on_sale_event(SqlUnitOfWork(engine), clock, layout="R:A-J x 1-20 @ 1000")
+        section = (await event_details(event.id, fan(1), SqlUnitOfWork(engine), clock)).sections[0]
+        users = list(range(20_000, 20_050))
+        await asyncio.gather(*(fund(SqlUnitOfWork(engine), clock, u, START_BALANCE) for u in users))
+
+        async def press(user_id: int, process: AsyncEngine) -> tuple[int, ...]:
+            wanted = HoldSeats(event.id, fan(user_id), key(), section_id=section.section_id, quantity=2)
+            held = await hold_seats(wanted, SqlUnitOfWork(process), clock)
+            return held.hold.seat_ids
+
+        holds = await asyncio.gather(
+            *(press(u, engine if i % 2 else other) for i, u in enumerate(users)), return_exceptions=True
+        )
+    finally:
+        await other.dispose()
+
+    refused = [h for h in holds if isinstance(h, BaseException)]
+    assert not refused, refused[:3]
+    held_seats = [seat for h in holds if not isinstance(h, BaseException) for seat in h]
+    assert len(held_seats) == 100 and len(set(held_seats)) == 100
