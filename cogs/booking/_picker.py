@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Self
 
 import discord
 
@@ -177,9 +177,17 @@ def _id(kind: str, pick: Pick) -> str:
 
 
 class _PickerItem:
-    """What every picker item does with an error: say it, in the fan's words."""
+    """What every picker item shares: it is rebuilt from its custom id alone, and says an error in the
+    fan's words."""
 
     pick: Pick
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        # Every picker item is made from its pick alone (the rest of its arguments have defaults).
+        return cls(_pick(match))  # type: ignore[call-arg]
 
     async def act(self, interaction: discord.Interaction) -> None:
         raise NotImplementedError
@@ -191,27 +199,27 @@ class _PickerItem:
             await report(interaction, error)
 
 
+def _menu(
+    custom_id: str, options: list[discord.SelectOption] | None, placeholder: str, row: int, n: int = 1
+) -> discord.ui.Select[Any]:
+    return discord.ui.Select(
+        custom_id=custom_id,
+        options=options or [],
+        placeholder=placeholder[:150] or None,
+        min_values=n,
+        max_values=n,
+        row=row,
+    )
+
+
 class SectionMenu(
     _PickerItem, discord.ui.DynamicItem[discord.ui.Select[Any]], template=rf"picket:sec:{_PICK}"
 ):
     def __init__(
         self, pick: Pick, options: list[discord.SelectOption] | None = None, placeholder: str = ""
     ) -> None:
-        super().__init__(
-            discord.ui.Select(
-                custom_id=_id("sec", pick),
-                options=options or [],
-                placeholder=placeholder[:150] or None,
-                row=0,
-            )
-        )
+        super().__init__(_menu(_id("sec", pick), options, placeholder, row=0))
         self.pick = pick
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> SectionMenu:
-        return cls(_pick(match))
 
     async def act(self, interaction: discord.Interaction) -> None:
         [section] = numbers(chosen(interaction))
@@ -222,21 +230,8 @@ class CountMenu(_PickerItem, discord.ui.DynamicItem[discord.ui.Select[Any]], tem
     def __init__(
         self, pick: Pick, options: list[discord.SelectOption] | None = None, placeholder: str = ""
     ) -> None:
-        super().__init__(
-            discord.ui.Select(
-                custom_id=_id("qty", pick),
-                options=options or [],
-                placeholder=placeholder[:150] or None,
-                row=1,
-            )
-        )
+        super().__init__(_menu(_id("qty", pick), options, placeholder, row=1))
         self.pick = pick
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> CountMenu:
-        return cls(_pick(match))
 
     async def act(self, interaction: discord.Interaction) -> None:
         [quantity] = numbers(chosen(interaction))
@@ -247,22 +242,15 @@ class BestButton(
     _PickerItem, discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"picket:best:{_PICK}"
 ):
     def __init__(self, pick: Pick, label: str = "Best available", disabled: bool = False) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label=label[:80],
-                style=discord.ButtonStyle.primary,
-                custom_id=_id("best", pick),
-                disabled=disabled,
-                row=2,
-            )
+        button = discord.ui.Button[Any](
+            label=label[:80],
+            style=discord.ButtonStyle.primary,
+            custom_id=_id("best", pick),
+            disabled=disabled,
+            row=2,
         )
+        super().__init__(button)
         self.pick = pick
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> BestButton:
-        return cls(_pick(match))
 
     async def act(self, interaction: discord.Interaction) -> None:
         pick = self.pick
@@ -281,16 +269,11 @@ class ChooseButton(
     _PickerItem, discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"picket:rows:{_PICK}"
 ):
     def __init__(self, pick: Pick, label: str = "Choose seats", disabled: bool = False) -> None:
-        super().__init__(
-            discord.ui.Button(label=label[:80], custom_id=_id("rows", pick), disabled=disabled, row=2)
+        button = discord.ui.Button[Any](
+            label=label[:80], custom_id=_id("rows", pick), disabled=disabled, row=2
         )
+        super().__init__(button)
         self.pick = pick
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> ChooseButton:
-        return cls(_pick(match))
 
     async def act(self, interaction: discord.Interaction) -> None:
         await redraw(interaction, self.pick, rows=True)
@@ -300,21 +283,8 @@ class RowMenu(_PickerItem, discord.ui.DynamicItem[discord.ui.Select[Any]], templ
     def __init__(
         self, pick: Pick, options: list[discord.SelectOption] | None = None, placeholder: str = ""
     ) -> None:
-        super().__init__(
-            discord.ui.Select(
-                custom_id=_id("row", pick),
-                options=options or [],
-                placeholder=placeholder[:150] or None,
-                row=0,
-            )
-        )
+        super().__init__(_menu(_id("row", pick), options, placeholder, row=0))
         self.pick = pick
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> RowMenu:
-        return cls(_pick(match))
 
     async def act(self, interaction: discord.Interaction) -> None:
         [row] = chosen(interaction)
@@ -331,23 +301,9 @@ class SeatMenu(
     def __init__(
         self, pick: Pick, options: list[discord.SelectOption] | None = None, placeholder: str = ""
     ) -> None:
-        super().__init__(
-            discord.ui.Select(
-                custom_id=f"{_id('seat', pick)}:{pick.row}",
-                options=options or [],
-                placeholder=placeholder[:150] or None,
-                min_values=pick.quantity,
-                max_values=pick.quantity,
-                row=1,
-            )
-        )
+        custom_id = f"{_id('seat', pick)}:{pick.row}"
+        super().__init__(_menu(custom_id, options, placeholder, 1, pick.quantity))
         self.pick = pick
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> SeatMenu:
-        return cls(_pick(match))
 
     async def act(self, interaction: discord.Interaction) -> None:
         seats = tuple(numbers(chosen(interaction)))
@@ -359,14 +315,9 @@ class BackButton(
     _PickerItem, discord.ui.DynamicItem[discord.ui.Button[Any]], template=rf"picket:back:{_PICK}"
 ):
     def __init__(self, pick: Pick, label: str = "Back") -> None:
-        super().__init__(discord.ui.Button(label=label[:80], custom_id=_id("back", pick), row=2))
+        button = discord.ui.Button[Any](label=label[:80], custom_id=_id("back", pick), row=2)
+        super().__init__(button)
         self.pick = pick
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> BackButton:
-        return cls(_pick(match))
 
     async def act(self, interaction: discord.Interaction) -> None:
         await redraw(interaction, replace(self.pick, row=""))
