@@ -26,7 +26,7 @@ from cogs.booking._views import BookButton
 from cogs.events._views import DetailsButton
 from core.models import EventStatus, TicketStatus
 from tests.e2e.test_booking import PAY, RELEASE, button_id, buy, field, free_in, hold_best, pay, wallet_of
-from tests.e2e.world import MANAGE_GUILD, World, event_id_of
+from tests.e2e.world import MANAGE_GUILD, World, cast, event_id_of
 
 NO_SUCH_EVENT = 987_654
 NO_SUCH_TICKET = 987_654
@@ -69,12 +69,7 @@ async def busan(world: World) -> World:
         guild=guild,
         announcements=channels["news"],
         organizer_role=hosts,
-        admin=server.add_member(guild, "busan-admin", roles=[staff]),
-        organizer=server.add_member(guild, "busan-organizer", roles=[hosts]),
-        other_organizer=server.add_member(guild, "busan-rival", roles=[hosts]),
-        fans=[server.add_member(guild, f"busan-fan{i}") for i in range(2)],
-        korean_fan=server.add_member(guild, "busan-minji", locale="ko"),
-        shy_fan=server.add_member(guild, "busan-quiet", dms_open=False),
+        **cast(server, guild, staff, hosts, prefix="busan-", fans=2),
     )
     await bot_sees(world, guild)
     done = await there.set_up()

@@ -185,12 +185,7 @@ async def picket_world(data_dir: Path) -> AsyncIterator[World]:
                 guild=guild,
                 announcements=channels["announcements"],
                 organizer_role=organizers,
-                admin=server.add_member(guild, "admin", roles=[admins]),
-                organizer=server.add_member(guild, "organizer", roles=[organizers]),
-                other_organizer=server.add_member(guild, "rival", roles=[organizers]),
-                fans=[server.add_member(guild, f"fan{i}") for i in range(3)],
-                korean_fan=server.add_member(guild, "minji", locale="ko"),
-                shy_fan=server.add_member(guild, "quiet", dms_open=False),
+                **cast(server, guild, admins, organizers),
             )
             await world.start_bot()
             try:
@@ -199,6 +194,24 @@ async def picket_world(data_dir: Path) -> AsyncIterator[World]:
                 await world._bot_stack.aclose()
     finally:
         await engine.dispose()
+
+
+def cast(
+    server: DevServer, guild: Guild, admins: Role, organizers: Role, *, prefix: str = "", fans: int = 3
+) -> dict[str, Any]:
+    """The members of a world: an admin, two organizers, fans (one Korean, one with DMs closed)."""
+
+    def member(name: str, **options: Any) -> Member:
+        return server.add_member(guild, prefix + name, **options)
+
+    return {
+        "admin": member("admin", roles=[admins]),
+        "organizer": member("organizer", roles=[organizers]),
+        "other_organizer": member("rival", roles=[organizers]),
+        "fans": [member(f"fan{i}") for i in range(fans)],
+        "korean_fan": member("minji", locale="ko"),
+        "shy_fan": member("quiet", dms_open=False),
+    }
 
 
 def make_bot(runtime: Runtime) -> PicketBot:
