@@ -21,7 +21,8 @@ from core.models import Event, Order, Seat, Ticket
 
 @dataclass(frozen=True)
 class SeatQuery:
-    """Seats to look at: the named ones, or free seats of a section in row order after a position."""
+    """Seats to look at: the named ones, or free seats of a section in row order after a position,
+    ``limit`` of them but never fewer than a row holds, so a page's first row is always whole."""
 
     seat_ids: tuple[int, ...] = ()
     section_id: int | None = None

@@ -73,28 +73,30 @@ class ProcedureBoxOffice:
             # Handing a connection back may close it (past the pool's size), which awaits the driver.
             await greenlet_spawn(raw.close)
 
-    def _known(self, event_id: int | None) -> int:
-        cached = self._events.get(event_id) if event_id is not None else None
-        return cached.version if cached is not None else 0
+    def _known(self, event_id: int | None) -> Event | None:
+        return self._events.get(event_id) if event_id is not None else None
 
-    def _event_of(self, answer: dict[str, Any], event_id: int | None) -> Event | None:
+    def _event_of(self, answer: dict[str, Any], known: Event | None) -> Event | None:
+        """The event as the answer has it: sent whole when it changed since the copy ``known`` (the
+        one whose version went with the call; another call may have kept a newer one meanwhile)."""
         if answer.get("event") is not None:
             event = _event(answer["event"])
             if len(self._events) >= EVENTS_KEPT:
                 self._events.clear()
             self._events[event.id] = event
             return event
-        cached = self._events.get(event_id) if event_id is not None else None
-        if cached is not None and cached.version == answer.get("version"):
-            return cached
+        if known is not None and known.version == answer.get("version"):
+            return known
         return None
 
     async def look(self, event_id: int, query: SeatQuery, now: datetime) -> Look:
         ids = json.dumps(list(query.seat_ids)) if query.section_id is None else None
         row, number = query.after
-        args = (event_id, self._known(event_id), query.section_id, row, number, query.limit, now, ids)
+        known = self._known(event_id)
+        version = known.version if known is not None else 0
+        args = (event_id, version, query.section_id, row, number, query.limit, now, ids)
         answer = await self._call("picket_look", args)
-        event = self._event_of(answer, event_id)
+        event = self._event_of(answer, known)
         if event is None:
             return Look(None, [])
         sections = {int(k): v for k, v in (answer["sections"] or {}).items()}
@@ -135,7 +137,7 @@ class ProcedureBoxOffice:
         )
 
     async def confirm(self, plan: ConfirmPlan) -> ConfirmResult:
-        event_id = self._hold_events.pop(plan.hold_id, None)
+        known = self._known(self._hold_events.pop(plan.hold_id, None))
         args = (
             plan.hold_id,
             plan.user_id,
@@ -145,10 +147,12 @@ class ProcedureBoxOffice:
             plan.holder_name,
             plan.locale,
             plan.seed,
-            self._known(event_id),
+            known.version if known is not None else 0,
         )
         answer = await self._call("picket_confirm", args)
-        event = self._event_of(answer, answer.get("event_id"))
+        event = self._event_of(
+            answer, known if known is not None and known.id == answer.get("event_id") else None
+        )
         amount = answer.get("amount") or 0
         if answer["code"] != "ok":
             return ConfirmResult(ConfirmRefusal(answer["code"]), event, amount=amount)

@@ -156,8 +156,10 @@ def _look(conn: sqlite3.Connection, event_id: int, query: SeatQuery, now: str) -
             " WHERE s.section_id = ? AND s.event_id = ?"
             "   AND (s.status = 'available' OR (s.status = 'held' AND s.held_until <= ?))"
             "   AND (s.row_label > ? OR (s.row_label = ? AND s.number > ?))"
-            " ORDER BY s.row_label, s.number LIMIT ?",
-            (query.section_id, event_id, now, row, row, number, query.limit),
+            " ORDER BY s.row_label, s.number"
+            # Never fewer seats than a row holds.
+            " LIMIT max(?, (SELECT last_number - first_number + 1 FROM sections WHERE id = ?))",
+            (query.section_id, event_id, now, row, row, number, query.limit, query.section_id),
         ).fetchall()
     finally:
         conn.execute("COMMIT")

@@ -272,22 +272,34 @@ async def _choose(
             raise SeatUnavailable(seats=[])
         return look.seats
     page, seen = look, 0
-    while True:
+    while page.row_span is not None:
         seen += len(page.seats)
-        if page.row_span is not None:
-            centre = sum(page.row_span) / 2
-            blocks = ranked_blocks(office.in_flight.free_of(page.seats), quantity, centre)
-            if blocks:
-                # After a collision with another process, spread out rather than race for the same seats.
-                return blocks[random.randrange(min(len(blocks), 2**attempt))]
-        if len(page.seats) < limit:
+        first, last = page.row_span
+        whole, rest = _whole_rows(page.seats, full=len(page.seats) >= max(limit, last - first + 1))
+        blocks = ranked_blocks(office.in_flight.free_of(whole), quantity, (first + last) / 2)
+        if blocks:
+            # After a collision with another process, spread out rather than race for the same seats.
+            return blocks[random.randrange(min(len(blocks), 2**attempt))]
+        if rest is None:
             break
-        last = page.seats[-1]
-        query = SeatQuery(section_id=cmd.section_id, after=(last.row, last.number), limit=limit)
+        query = SeatQuery(section_id=cmd.section_id, after=rest, limit=limit)
         page = await office.look(event.id, query, now)
     if seen == 0:
         await _no_free_seats(cmd, event, uow, now)
     raise SeatUnavailable(seats=[], reason="no_block", n=quantity)
+
+
+def _whole_rows(seats: list[Seat], *, full: bool) -> tuple[list[Seat], tuple[str, int] | None]:
+    """The seats of a page's whole rows, and where the next page starts (None: this was the last).
+    A full page may end part-way through a row; that row is read again whole with the next page."""
+    if not full:
+        return seats, None
+    last_row = seats[-1].row
+    whole = [s for s in seats if s.row != last_row]
+    if not whole:
+        # One row filled the page: it is whole, since a page holds at least a row.
+        return seats, (last_row, seats[-1].number)
+    return whole, (whole[-1].row, whole[-1].number)
 
 
 async def _no_free_seats(cmd: HoldSeats, event: Event, uow: UnitOfWork, now: datetime) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
+
 from core.box_office import (
     ConfirmPlan,
     ConfirmRefusal,
@@ -19,6 +21,8 @@ from core.layout import parse_layout
 from core.ledger import Account, Transfer
 from core.models import EventStatus, HoldStatus, SeatStatus, TicketStatus
 from core.ports import UnitOfWork
+from db import box_office as box_office_module
+from db.box_office import ProcedureBoxOffice
 from tests.db.test_contract import FAN, GUILD, LATER, NOW, ORGANIZER, new_event, topup
 
 SEED = "0123456789abcdef0123456789abcdef"
@@ -109,6 +113,26 @@ async def test_a_look_shows_the_event_and_the_seats_asked_about(any_uow: UnitOfW
     assert [s.label for s in section.seats] == ["R A1", "R A2", "R A3", "R A4", "R B1"]
     assert section.row_span == (1, 4)
     assert (missing.event, missing.seats) == (None, [])
+
+
+async def test_a_page_of_free_seats_holds_a_whole_row_at_least(any_uow: UnitOfWork) -> None:
+    event_id = await on_sale(any_uow)
+    async with any_uow:
+        other_event = await any_uow.events.add(new_event(ga_capacity=3))
+        await any_uow.commit()
+    [a1] = await seat_ids(any_uow, event_id, "R A1")
+    office = any_uow.box_office
+    section_id = (await office.look(event_id, SeatQuery((a1,)), NOW)).seats[0].section_id
+
+    short = await office.look(event_id, SeatQuery(section_id=section_id, limit=2), NOW)
+    from_b = await office.look(event_id, SeatQuery(section_id=section_id, after=("A", 4), limit=2), NOW)
+    # A section of another event has no free seats for this one.
+    elsewhere = await office.look(other_event, SeatQuery(section_id=section_id, limit=2), NOW)
+
+    assert [s.label for s in short.seats] == ["R A1", "R A2", "R A3", "R A4"]
+    assert [s.label for s in from_b.seats] == ["R B1", "R B2", "R B3", "R B4"]
+    assert elsewhere.event is not None and elsewhere.event.id == other_event
+    assert (elsewhere.seats, elsewhere.row_span) == ([], None)
 
 
 # Holding
@@ -319,3 +343,26 @@ async def test_no_money_no_tickets_and_a_cancelled_event_charges_nothing(any_uow
         assert await any_uow.tickets.live_for_event(event_id, 10) == []
         assert await any_uow.ledger.balance(Account.wallet(FAN)) == 5001
         assert await any_uow.outbox.backlog() == 0
+
+
+async def test_an_event_unchanged_since_the_last_call_is_not_sent_again(
+    any_uow: UnitOfWork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    office = any_uow.box_office
+    if not isinstance(office, ProcedureBoxOffice):
+        pytest.skip("only MariaDB's procedures send the event by version")
+    event_id = await on_sale(any_uow)
+    parsed: list[int] = []
+    parse = box_office_module._event
+    monkeypatch.setattr(box_office_module, "_event", lambda doc: parsed.append(doc["id"]) or parse(doc))
+    seats = await seat_ids(any_uow, event_id, "R A1")
+
+    first = await office.look(event_id, SeatQuery(seats), NOW)
+    again = await office.look(event_id, SeatQuery(seats), NOW)
+    held = await office.hold(plan(event_id, seats, amount=1000))
+    assert held.hold_id is not None
+    paid = await office.confirm(paying(held.hold_id))
+
+    assert first.event == again.event == paid.event and again.event is not None
+    assert again.event.version > 1, "published, so past the first version"
+    assert parsed == [event_id], "sent once, then known by its version"

@@ -24,7 +24,8 @@ EVENT_JSON = (
     " 'sale_opens_at', e.sale_opens_at, 'status', e.status, 'per_user_limit', e.per_user_limit,"
     " 'hold_minutes', e.hold_minutes, 'currency', e.currency, 'ga_capacity', e.ga_capacity,"
     " 'ga_price', e.ga_price, 'refund_cutoff_hours', e.refund_cutoff_hours, 'created_at', e.created_at,"
-    " 'use_queue', e.use_queue, 'cancelled_at', e.cancelled_at, 'refunds_done_at', e.refunds_done_at)"
+    " 'use_queue', e.use_queue, 'cancelled_at', e.cancelled_at, 'refunds_done_at', e.refunds_done_at,"
+    " 'version', e.version)"
 )
 SECTIONS_JSON = "JSON_OBJECTAGG(sec.id, JSON_ARRAY(sec.name, sec.price, sec.first_number, sec.last_number))"
 
@@ -33,15 +34,15 @@ SECTIONS_JSON = "JSON_OBJECTAGG(sec.id, JSON_ARRAY(sec.name, sec.price, sec.firs
 FREE_PAGE = """
     SELECT * FROM (
         (SELECT id, section_id, row_label, number FROM seats
-         WHERE section_id = p_section AND status = 'available'
+         WHERE section_id = p_section AND event_id = p_event AND status = 'available'
            AND (row_label > p_after_row OR (row_label = p_after_row AND number > p_after_number))
-         ORDER BY row_label, number LIMIT p_limit)
+         ORDER BY row_label, number LIMIT v_limit)
         UNION ALL
         (SELECT id, section_id, row_label, number FROM seats
-         WHERE section_id = p_section AND status = 'held' AND held_until <= p_now
+         WHERE section_id = p_section AND event_id = p_event AND status = 'held' AND held_until <= p_now
            AND (row_label > p_after_row OR (row_label = p_after_row AND number > p_after_number))
-         ORDER BY row_label, number LIMIT p_limit)
-    ) u ORDER BY row_label, number LIMIT p_limit
+         ORDER BY row_label, number LIMIT v_limit)
+    ) u ORDER BY row_label, number LIMIT v_limit
 """
 
 # The event goes into an answer only when the caller's copy is older than the row.
@@ -56,7 +57,11 @@ CREATE PROCEDURE picket_look(
     IN p_event BIGINT, IN p_known INT, IN p_section BIGINT, IN p_after_row VARCHAR(2),
     IN p_after_number INT, IN p_limit INT, IN p_now DATETIME, IN p_seats TEXT)
 BEGIN
+    -- Never fewer seats than a row holds, so that the page's first row is whole.
+    DECLARE v_limit INT DEFAULT p_limit;
     IF p_section IS NOT NULL THEN
+        SELECT GREATEST(p_limit, COALESCE(MAX(last_number - first_number + 1), 0)) INTO v_limit
+        FROM sections WHERE id = p_section AND event_id = p_event;
         SELECT JSON_OBJECT(
             {EVENT_IF_NEWER.format(event="p_event")},
             'seats', (SELECT JSON_ARRAYAGG(JSON_ARRAY(c.id, c.section_id, c.row_label, c.number, 'available')
