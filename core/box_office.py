@@ -18,6 +18,9 @@ from typing import Protocol
 from core.availability import AvailabilityCache
 from core.models import Event, Order, Seat, Ticket
 
+# Tickets one hold may take: one cart, one order, one DM of QR codes.
+MAX_TICKETS_PER_HOLD = 10
+
 
 @dataclass(frozen=True)
 class SeatQuery:

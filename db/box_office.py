@@ -18,6 +18,7 @@ from sqlalchemy.util import greenlet_spawn
 
 from core.availability import AvailabilityCache
 from core.box_office import (
+    MAX_TICKETS_PER_HOLD,
     BoxOffice,
     ConfirmPlan,
     ConfirmRefusal,
@@ -33,7 +34,6 @@ from core.box_office import (
 from core.errors import Retryable
 from core.models import (
     Event,
-    EventStatus,
     Order,
     Seat,
     SeatStatus,
@@ -41,6 +41,7 @@ from core.models import (
     TicketStatus,
 )
 from db.errors import is_retryable_driver_error
+from db.repositories.events import event_from
 from db.sqlite_box_office import SqliteBoxOffice
 
 
@@ -80,7 +81,7 @@ class ProcedureBoxOffice:
         """The event as the answer has it: sent whole when it changed since the copy ``known`` (the
         one whose version went with the call; another call may have kept a newer one meanwhile)."""
         if answer.get("event") is not None:
-            event = _event(answer["event"])
+            event = event_from(answer["event"])
             if len(self._events) >= EVENTS_KEPT:
                 self._events.clear()
             self._events[event.id] = event
@@ -112,7 +113,7 @@ class ProcedureBoxOffice:
         return FanFacts(answer["bought"], answer["balance"])
 
     async def hold(self, plan: HoldPlan) -> HoldResult:
-        seats = list(plan.seat_ids) + [None] * (MAX_SEATS_PER_HOLD - len(plan.seat_ids))
+        seats = list(plan.seat_ids) + [None] * (MAX_TICKETS_PER_HOLD - len(plan.seat_ids))
         args = (
             plan.event_id,
             plan.user_id,
@@ -190,19 +191,6 @@ async def _answer(driver: Any, procedure: str, args: Sequence[Any]) -> dict[str,
     return answer
 
 
-_TIMES = ("starts_at", "sale_opens_at", "created_at", "cancelled_at", "refunds_done_at")
-
-
-def _event(document: dict[str, Any]) -> Event:
-    values = dict(document)
-    for name in _TIMES:
-        if values[name] is not None:
-            values[name] = datetime.fromisoformat(values[name])
-    values["status"] = EventStatus(values["status"])
-    values["use_queue"] = bool(values["use_queue"])
-    return Event(**values)
-
-
 def _seat(item: list[Any], sections: dict[int, list[Any]]) -> Seat:
     seat_id, section_id, row, number, status = item
     name, price, _first, _last = sections[section_id]
@@ -211,8 +199,9 @@ def _seat(item: list[Any], sections: dict[int, list[Any]]) -> Seat:
 
 # Events kept by a box office at most; a busy deployment sells far fewer at once.
 EVENTS_KEPT = 10_000
-# The hold procedure takes seat ids as separate parameters: an IN list the index serves directly.
-MAX_SEATS_PER_HOLD = 10
+# The hold procedure takes seat ids as separate parameters (p_s1 to p_s10): an IN list the index
+# serves directly.
+assert MAX_TICKETS_PER_HOLD == 10, "picket_hold takes ten seat parameters"
 
 _OFFICES: WeakKeyDictionary[Engine, BoxOffice] = WeakKeyDictionary()
 

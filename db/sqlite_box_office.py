@@ -7,6 +7,7 @@ written for SQLite; tests/db/test_box_office.py holds both to the same contract.
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -31,14 +32,14 @@ from core.box_office import (
     ticket_secret,
 )
 from core.errors import Retryable
-from core.models import Event, EventStatus, Order, Seat, SeatStatus, Ticket, TicketStatus
+from core.models import Event, Order, Seat, SeatStatus, Ticket, TicketStatus
 from db.engine import SQLITE_BUSY_TIMEOUT_MS
+from db.repositories.events import event_from
 
 T = TypeVar("T")
 # SQLite has one writer at a time: a few threads keep readers going beside it.
 WORKERS = 4
 _EVENT_COLUMNS = tuple(Event.__dataclass_fields__)
-_TIMES = frozenset({"starts_at", "sale_opens_at", "created_at", "cancelled_at", "refunds_done_at"})
 
 
 FAN = """
@@ -123,13 +124,7 @@ def _event(conn: sqlite3.Connection, event_id: int | None) -> Event | None:
     row = conn.execute(f"SELECT {columns} FROM events WHERE id = ?", (event_id,)).fetchone()
     if row is None:
         return None
-    values: dict[str, Any] = dict(zip(_EVENT_COLUMNS, row, strict=True))
-    for name in _TIMES:
-        if values[name] is not None:
-            values[name] = datetime.fromisoformat(values[name])
-    values["status"] = EventStatus(values["status"])
-    values["use_queue"] = bool(values["use_queue"])
-    return Event(**values)
+    return event_from(dict(zip(_EVENT_COLUMNS, row, strict=True)))
 
 
 _SEAT = "s.id, s.section_id, sec.name, s.row_label, s.number, sec.price"
@@ -291,7 +286,7 @@ def _confirm(conn: sqlite3.Connection, plan: ConfirmPlan) -> ConfirmResult:
         " bought = bought + ?, holding = holding + ? WHERE event_id = ? AND user_id = ? AND hold_id = ?",
         (quantity, quantity, event_id, plan.user_id, plan.hold_id),
     )
-    payload = f'{{"order_id": {order_id}, "user_id": {plan.user_id}, "locale": "{plan.locale}"}}'
+    payload = json.dumps({"order_id": order_id, "user_id": plan.user_id, "locale": plan.locale})
     notice = conn.execute(
         "INSERT INTO outbox (kind, payload, created_at, attempts, status)"
         " VALUES ('tickets_issued', ?, ?, 0, 'pending')",

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from core import text
 from core.box_office import (
+    MAX_TICKETS_PER_HOLD,
     BoxOffice,
     ConfirmPlan,
     ConfirmRefusal,
@@ -99,7 +100,7 @@ class OrderView:
     notice_id: int | None = None
 
 
-MAX_QUANTITY = 10
+MAX_QUANTITY = MAX_TICKETS_PER_HOLD
 
 
 def _quantity(cmd: HoldSeats) -> int:

@@ -11,11 +11,23 @@ from core.ports import NewEvent
 from db.repositories._base import Repo, new_id
 from db.schema import events, general_admission, tickets
 
+# The times of an event row, which a box office reads as text (SQLite's rows, MariaDB's JSON).
+_TIMES = ("starts_at", "sale_opens_at", "created_at", "cancelled_at", "refunds_done_at")
+
+
+def event_from(values: dict[str, Any]) -> Event:
+    """An event from its row's columns by name, with times and flags as text or numbers."""
+    values = dict(values)
+    for name in _TIMES:
+        if isinstance(values[name], str):
+            values[name] = datetime.fromisoformat(values[name])
+    values["status"] = EventStatus(values["status"])
+    values["use_queue"] = bool(values["use_queue"])
+    return Event(**values)
+
 
 def event_of(row: Any) -> Event:
-    values = dict(row._mapping)
-    values["status"] = EventStatus(values["status"])
-    return Event(**values)
+    return event_from(row._mapping)
 
 
 class EventRepo(Repo):
