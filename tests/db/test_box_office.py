@@ -353,8 +353,8 @@ async def test_an_event_unchanged_since_the_last_call_is_not_sent_again(
         pytest.skip("only MariaDB's procedures send the event by version")
     event_id = await on_sale(any_uow)
     parsed: list[int] = []
-    parse = box_office_module._event
-    monkeypatch.setattr(box_office_module, "_event", lambda doc: parsed.append(doc["id"]) or parse(doc))
+    parse = box_office_module.event_from
+    monkeypatch.setattr(box_office_module, "event_from", lambda doc: parsed.append(doc["id"]) or parse(doc))
     seats = await seat_ids(any_uow, event_id, "R A1")
 
     first = await office.look(event_id, SeatQuery(seats), NOW)
