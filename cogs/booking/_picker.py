@@ -16,9 +16,9 @@ from cogs.booking._cart import show_cart
 from cogs.booking._embeds import picker_embed
 from cogs.shared.caller import caller_of
 from cogs.shared.errors import report
-from cogs.shared.replies import prepared, send_message
+from cogs.shared.replies import prepared
 from cogs.shared.runtime import runtime_of
-from cogs.shared.seatmap import SeatMap, seat_map, seat_maps_of
+from cogs.shared.seatmap import SeatMap, seat_map, send_with_map
 from core.errors import InvalidInput
 from core.models import Seat, SeatStatus
 from core.services.booking import BookingStart, HoldSeats, start_booking
@@ -108,18 +108,10 @@ async def open_booking(interaction: discord.Interaction, event_id: int, quantity
     shown = picture.url if picture is not None else None
     embed, view = picker(start, Pick(event_id, quantity=quantity), interaction.locale, shown)
     allowed = most(start, 0)
-    asked_too_many = t("book.quantity_lowered", interaction.locale, asked=quantity, n=allowed)
-    sent: discord.Message | None = None
     message: dict[str, Any] = {"embed": embed, "view": view}
     if quantity > allowed:
-        message["content"] = asked_too_many
-    if picture is not None and picture.file is not None:
-        message["file"] = picture.file
-    try:
-        sent = await send_message(interaction, keep="file" in message, **message)
-    finally:
-        if picture is not None:
-            seat_maps_of(interaction.client).sent(picture, sent)
+        message["content"] = t("book.quantity_lowered", interaction.locale, asked=quantity, n=allowed)
+    await send_with_map(interaction, picture, **message)
 
 
 async def _start(interaction: discord.Interaction, event_id: int) -> tuple[BookingStart, SeatMap | None]:

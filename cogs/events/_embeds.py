@@ -50,7 +50,10 @@ def _prices(details: EventDetails, locale: object) -> str:
     return "\n".join(lines)[:1024]
 
 
-def event_embed(details: EventDetails, locale: object, phase: Phase) -> discord.Embed:
+def event_embed(
+    details: EventDetails, locale: object, phase: Phase, picture: str | None = None
+) -> discord.Embed:
+    """The event's card; its seat map is the message's own attachment unless ``picture`` says where."""
     event = details.event
     embed = discord.Embed(
         title=plain(event.title), description=plain(event.description)[:4000] or None, colour=COLOUR
@@ -69,7 +72,7 @@ def event_embed(details: EventDetails, locale: object, phase: Phase) -> discord.
         footer += " · " + t("event.draft_footer", locale)
     embed.set_footer(text=footer)
     if details.seats:
-        embed.set_image(url=f"attachment://{SEAT_MAP_NAME}")
+        embed.set_image(url=picture or f"attachment://{SEAT_MAP_NAME}")
     return embed
 
 

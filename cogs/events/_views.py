@@ -15,7 +15,7 @@ from cogs.events._embeds import event_embed, list_embed
 from cogs.shared.caller import caller_of
 from cogs.shared.errors import report
 from cogs.shared.runtime import runtime_of
-from cogs.shared.seatmap import seat_map_file
+from cogs.shared.seatmap import seat_map, send_with_map
 from cogs.shared.views import PicketModal, PicketView
 from core.models import EventQuery, Phase
 from core.runtime import Runtime
@@ -100,9 +100,9 @@ class EventPager(PicketView):
         self.next.callback = self._go_next  # type: ignore[method-assign]
         self.add_item(self.previous)
         self.add_item(self.next)
-        self._refresh()
+        self._enable_turns()
 
-    def _refresh(self) -> None:
+    def _enable_turns(self) -> None:
         self.previous.disabled = self.page.page <= 1
         self.next.disabled = self.page.page >= self.page.pages
 
@@ -116,7 +116,7 @@ class EventPager(PicketView):
         query: EventQuery = self.page.query
         offset = max(0, query.offset + step * query.limit)
         self.page = await list_events(replace(query, offset=offset), self.runtime.uow(), self.runtime.clock)
-        self._refresh()
+        self._enable_turns()
         await interaction.response.edit_message(
             embed=list_embed(self.page, self.locale, self.runtime.zone), view=self
         )
@@ -148,17 +148,15 @@ class DetailsButton(
             caller = caller_of(interaction)
             details = await event_details(self.event_id, caller, runtime.uow(), runtime.clock)
             phase = details.event.phase(runtime.clock.now())
-            embed = event_embed(details, interaction.locale, phase)
-            extra: dict[str, Any] = {}
-            picture = await seat_map_file(
+            picture = await seat_map(
                 interaction.client, details.event, details.seats, details.stamp, interaction.locale
             )
-            if picture:
-                extra["file"] = picture
+            embed = event_embed(details, interaction.locale, phase, picture.url if picture else None)
+            extra: dict[str, Any] = {}
             if phase in (Phase.ON_SALE, Phase.SCHEDULED):
                 view = discord.ui.View(timeout=None)
                 view.add_item(BookButton(self.event_id, t("event.book_button", interaction.locale)))
                 extra["view"] = view
-            await interaction.followup.send(embed=embed, ephemeral=True, **extra)
+            await send_with_map(interaction, picture, embed=embed, **extra)
         except Exception as error:
             await report(interaction, error)

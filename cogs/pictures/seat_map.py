@@ -44,7 +44,8 @@ INK: RGB = (32, 32, 36)
 STAGE_COLOUR: RGB = (60, 64, 80)
 
 MAX_WIDTH = 1600
-MAX_HEIGHT = 2000
+# Tall enough for every layout core accepts (20 sections of rows A to Z, 50,000 seats) at 3 px a seat.
+MAX_HEIGHT = 3200
 MIN_WIDTH = 480
 MARGIN = 24
 ROW_LABEL_WIDTH = 32
@@ -179,15 +180,22 @@ def _plan(sections: Sequence[_Section], legend: Sequence[_LegendItem], title_wid
     """
     widest = max((s.columns for s in sections), default=0)
     pitches = range(LARGEST_PITCH, SMALLEST_PITCH - 1, -1)
+    # When rows must wrap, they wrap no more often than they must at the smallest pitch.
+    fewest_lines = math.ceil(widest / _columns_per_line(SMALLEST_PITCH))
     for allow_wrapping in (False, True):
         for pitch in pitches:
-            columns_per_line = (MAX_WIDTH - 2 * (MARGIN + ROW_LABEL_WIDTH)) // pitch
-            if widest > columns_per_line and not allow_wrapping:
+            columns_per_line = _columns_per_line(pitch)
+            lines = math.ceil(widest / columns_per_line)
+            if (lines > 1 and not allow_wrapping) or lines > max(1, fewest_lines):
                 continue
             plan = _try_pitch(sections, legend, title_width, pitch, columns_per_line, widest)
             if plan.height <= MAX_HEIGHT:
                 return plan
     raise ValueError(f"{sum(len(s.rows) for s in sections)} rows do not fit in a {MAX_HEIGHT}px seat map")
+
+
+def _columns_per_line(pitch: int) -> int:
+    return (MAX_WIDTH - 2 * (MARGIN + ROW_LABEL_WIDTH)) // pitch
 
 
 def _try_pitch(

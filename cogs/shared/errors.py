@@ -11,7 +11,7 @@ from discord import app_commands
 
 from bot.i18n import t
 from bot.i18n.formatting import stamp
-from cogs.shared.replies import send
+from cogs.shared.replies import send_message
 from cogs.shared.text import plain
 from core.errors import DomainError
 
@@ -70,6 +70,6 @@ async def report(interaction: discord.Interaction, error: BaseException) -> None
         )
         text = t("error.unexpected", interaction.locale)
     try:
-        await send(interaction, content=text)
+        await send_message(interaction, content=text)
     except discord.HTTPException:
         log.warning("could not tell interaction %s about its error", interaction.id)

@@ -56,14 +56,6 @@ def _rush_now() -> _Rush:
     return rush
 
 
-async def send(interaction: discord.Interaction, *, ephemeral: bool = True, **kwargs: Any) -> None:
-    """Answers the interaction, or follows up when it was already deferred or answered."""
-    if interaction.response.is_done():
-        await interaction.followup.send(ephemeral=ephemeral, **kwargs)
-    else:
-        await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
-
-
 def time_left(interaction: discord.Interaction) -> float:
     """How long the answer may still take before it must be deferred: counted from when Discord
     created the interaction (a busy bot sees it late), never more than the budget (clocks drift)."""
@@ -116,7 +108,8 @@ async def _deferred(
 async def send_message(
     interaction: discord.Interaction, *, keep: bool = False, ephemeral: bool = True, **kwargs: Any
 ) -> discord.Message | None:
-    """Like `send`; with `keep`, returns the message sent (its attachments' addresses, say)."""
+    """Answers the interaction, or follows up when it was already deferred or answered. With
+    `keep`, returns the message sent (its attachments' addresses, say)."""
     if interaction.response.is_done():
         if keep:
             return await interaction.followup.send(ephemeral=ephemeral, wait=True, **kwargs)

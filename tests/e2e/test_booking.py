@@ -18,6 +18,7 @@ from bot.i18n.formatting import money, stamp
 from cogs.booking import _picker
 from cogs.booking._cart import CartButton
 from cogs.shared import replies
+from cogs.shared.seatmap import REDRAW_AFTER
 from cogs.shared.views import PicketView
 from core.ledger import Account
 from core.services.wallet import balance
@@ -268,8 +269,9 @@ async def test_fans_opening_one_sale_share_one_upload_of_the_seat_map(world: Wor
     async with aiohttp.ClientSession() as session, session.get(uploaded.url) as response:
         assert await response.read() == uploaded.data
 
-    # A hold changes the picture: the next fan gets it drawn and uploaded afresh.
+    # A hold changes the picture: a fan a few seconds later gets it drawn and uploaded afresh.
     await take_best(world, world.fans[1], await choose_section(world, world.fans[1], second, "VIP"))
+    world.clock.advance(REDRAW_AFTER)
     third = await open_picker(world, world.fans[2], event_id)
     assert third.embeds[0]["image"]["url"] == "attachment://seatmap.png"
     assert third.attachment("seatmap.png").data != uploaded.data

@@ -9,12 +9,13 @@ from datetime import UTC, timedelta
 from io import BytesIO
 from typing import Any
 
+import aiohttp
 from PIL import Image
 
 from bot.devserver import Member, Message
 from bot.i18n.formatting import local
 from cogs.pictures.seat_map import FREE_COLOURS, HELD_COLOUR, SOLD_COLOUR, render_seat_map
-from cogs.shared.seatmap import seat_map_labels
+from cogs.shared.seatmap import REDRAW_AFTER, seat_map_labels
 from core.services.events import CreateEvent, create_event, event_details, publish_event
 from tests.e2e.test_booking import CHOOSE, ROW, SEATS, SECTION, cid, find, option_value
 from tests.e2e.world import ZONE, World, event_id_of
@@ -337,8 +338,17 @@ async def test_the_announcement_buttons_work_after_a_restart(world: World) -> No
     assert picker.ephemeral and picker.embeds[0]["title"] == "Book: Spring Concert"
 
 
-def seat_colour(message: Message, centre: tuple[int, int]) -> tuple[int, ...]:
-    with Image.open(BytesIO(message.attachment("seatmap.png").data)) as picture:
+async def shown_map(message: Message) -> bytes:
+    """The seat map a card shows: its own attachment, or an earlier upload it names by address."""
+    url = message.embeds[0]["image"]["url"]
+    if url.startswith("attachment://"):
+        return message.attachment(url.removeprefix("attachment://")).data
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return await response.read()
+
+
+def seat_colour(png: bytes, centre: tuple[int, int]) -> tuple[int, ...]:
+    with Image.open(BytesIO(png)) as picture:
         pixel = picture.convert("RGB").getpixel(centre)
     assert isinstance(pixel, tuple)
     return pixel
@@ -358,7 +368,7 @@ async def test_the_seat_map_shows_a_held_then_sold_seat_in_its_colour(world: Wor
     viewer = world.fans[1]
 
     before = await world.reply(viewer, "event show", event=event_id)
-    assert seat_colour(before, a3) == FREE_COLOURS[0]
+    assert seat_colour(await shown_map(before), a3) == FREE_COLOURS[0]
 
     picker = await world.reply(world.fan, "book", event=event_id, quantity=1)
     vip = option_value(picker, SECTION, "VIP")
@@ -371,15 +381,19 @@ async def test_the_seat_map_shows_a_held_then_sold_seat_in_its_colour(world: Wor
     cart = await chosen.wait_for_message()
     pay = next(b for b in cart.buttons if b["custom_id"].startswith("picket:cart:pay"))
 
+    # Pictures are drawn again at most every few seconds while seats change.
+    world.clock.advance(REDRAW_AFTER)
     held = await world.reply(viewer, "event show", event=event_id)
-    assert seat_colour(held, a3) == HELD_COLOUR
+    assert seat_colour(await shown_map(held), a3) == HELD_COLOUR
 
     await world.server.click(world.fan, cart, custom_id=pay["custom_id"])
     await world.server.wait_for_dm(world.fan)
 
+    world.clock.advance(REDRAW_AFTER)
     sold = await world.reply(viewer, "event show", event=event_id)
-    assert seat_colour(sold, a3) == SOLD_COLOUR
-    assert seat_colour(sold, a3) != seat_colour(sold, a4)
-    assert seat_colour(sold, a4) == FREE_COLOURS[0]
-    assert seat_colour(sold, c1) == FREE_COLOURS[1]
+    sold_map = await shown_map(sold)
+    assert seat_colour(sold_map, a3) == SOLD_COLOUR
+    assert seat_colour(sold_map, a3) != seat_colour(sold_map, a4)
+    assert seat_colour(sold_map, a4) == FREE_COLOURS[0]
+    assert seat_colour(sold_map, c1) == FREE_COLOURS[1]
     assert "**VIP** ₩99,000 · 19/20 free" in sold.embeds[0]["fields"][4]["value"]

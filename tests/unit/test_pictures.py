@@ -221,6 +221,23 @@ def test_korean_names_and_an_empty_map_still_render() -> None:
     assert empty.centres == {}
 
 
+@pytest.mark.parametrize(
+    "layout",
+    [
+        "; ".join(f"Section number {i:02} long:A-Z x 1-96 @ 9999999" for i in range(20)),
+        "Wide:A-Z x 1-1000 @ 1; " + "; ".join(f"S{i}:A-Z x 1-48 @ 1" for i in range(19)),
+        "Long:A x 1-9999 @ 1; " + "; ".join(f"S{i}:A-Z x 1-70 @ 1" for i in range(19)),
+        "; ".join(f"S{i}:A-Z x 1-1 @ 1" for i in range(20)),
+    ],
+)
+def test_the_tallest_layouts_core_accepts_fit(layout: str) -> None:
+    seats = seats_for(layout)
+    picture = render_seat_map("A very long title " * 6, seats)
+
+    assert open_png(picture.png).height <= MAX_HEIGHT
+    assert len(set(picture.centres.values())) == len(seats)
+
+
 def test_more_rows_than_the_picture_can_hold_is_refused() -> None:
     seats = [Seat(i, 1, "Odd", f"R{i:04}", 1, 1, SeatStatus.AVAILABLE) for i in range(1, 5001)]
 
