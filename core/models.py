@@ -77,6 +77,11 @@ class Event:
         return self.ga_capacity is not None
 
     @property
+    def refunds_pending(self) -> bool:
+        """Cancelled, and not every ticket refunded yet."""
+        return self.status is EventStatus.CANCELLED and self.refunds_done_at is None
+
+    @property
     def hold_time(self) -> timedelta:
         return timedelta(minutes=self.hold_minutes)
 

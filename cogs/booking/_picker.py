@@ -20,7 +20,6 @@ from cogs.shared.replies import prepared
 from cogs.shared.runtime import runtime_of
 from cogs.shared.seatmap import SeatMap, seat_map, send_with_map
 from core.errors import InvalidInput
-from core.models import Seat, SeatStatus
 from core.services.booking import BookingStart, HoldSeats, start_booking
 
 MAX_OPTIONS = 25
@@ -36,25 +35,12 @@ class Pick:
     row: str = ""
 
 
-def most(start: BookingStart, section_id: int) -> int:
-    """As many tickets as the fan may still buy and the event (or the chosen section) still has."""
-    if start.event.is_general_admission:
-        free = start.ga_free
-    else:
-        free = max((s.available for s in start.sections if section_id in (0, s.section_id)), default=0)
-    return max(1, min(start.may_buy, free))
-
-
-def free_seats(start: BookingStart, section_id: int) -> list[Seat]:
-    return [s for s in start.seats if s.section_id == section_id and s.status is SeatStatus.AVAILABLE]
-
-
 def picker(
     start: BookingStart, pick: Pick, locale: object, picture: str | None = None
 ) -> tuple[discord.Embed, discord.ui.View]:
     """The picker for these seats as they stand now."""
     event = start.event
-    pick = replace(pick, quantity=min(pick.quantity, most(start, pick.section_id)))
+    pick = replace(pick, quantity=min(pick.quantity, start.most(pick.section_id)))
     section = next((s for s in start.sections if s.section_id == pick.section_id), None)
     embed = picker_embed(start, locale, pick.quantity, section.name if section else None, picture)
     view = discord.ui.View(timeout=None)
@@ -74,7 +60,7 @@ def picker(
         discord.SelectOption(
             label=t("book.count_option", locale, n=n)[:100], value=str(n), default=n == pick.quantity
         )
-        for n in range(1, most(start, pick.section_id) + 1)
+        for n in range(1, start.most(pick.section_id) + 1)
     ][:MAX_OPTIONS]
     view.add_item(CountMenu(pick, counts, t("book.pick_count", locale)))
     waiting = not pick.section_id and not event.is_general_admission
@@ -86,7 +72,7 @@ def picker(
 
 def row_picker(start: BookingStart, pick: Pick, locale: object) -> discord.ui.View:
     """Choose a row, then exactly as many seats in it as tickets wanted: only seats free now."""
-    free = free_seats(start, pick.section_id)
+    free = start.free_seats(pick.section_id)
     view = discord.ui.View(timeout=None)
     rows = [
         discord.SelectOption(label=t("book.row_option", locale, row=r)[:100], value=r, default=r == pick.row)
@@ -107,7 +93,7 @@ async def open_booking(interaction: discord.Interaction, event_id: int, quantity
     start, picture = await prepared(interaction, _start(interaction, event_id))
     shown = picture.url if picture is not None else None
     embed, view = picker(start, Pick(event_id, quantity=quantity), interaction.locale, shown)
-    allowed = most(start, 0)
+    allowed = start.most()
     message: dict[str, Any] = {"embed": embed, "view": view}
     if quantity > allowed:
         message["content"] = t("book.quantity_lowered", interaction.locale, asked=quantity, n=allowed)
@@ -130,7 +116,7 @@ async def redraw(interaction: discord.Interaction, pick: Pick, *, rows: bool = F
     content = None
     if rows:
         view = row_picker(start, pick, interaction.locale)
-        free_in_row = [s for s in free_seats(start, pick.section_id) if s.row == pick.row]
+        free_in_row = [s for s in start.free_seats(pick.section_id) if s.row == pick.row]
         if pick.row and len(free_in_row) < pick.quantity:
             content = t("book.row_too_small", interaction.locale, row=pick.row, n=pick.quantity)
     await interaction.edit_original_response(content=content, embed=embed, view=view)

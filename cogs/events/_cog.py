@@ -47,7 +47,7 @@ class EventCog(
 ):
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self._refunding = set()
+        self._refunding = {}
         super().__init__()
 
     @app_commands.command(name="create", description=_("Post a new event (organizers)"))

@@ -18,7 +18,6 @@ from cogs.shared.autocomplete import event_choices
 from cogs.shared.caller import caller_of
 from cogs.shared.text import plain
 from core.export import attendees_csv
-from core.models import EventStatus
 from core.runtime import Runtime
 from core.services.events import event_details
 from core.services.organizer import CancelStarted, cancel_event, event_attendees, event_stats
@@ -31,8 +30,9 @@ COLOUR = discord.Colour(0x5B5BD6)
 
 class OrganizerCommands:
     runtime: Runtime
-    # Refunds running for a cancel command; kept so they are not collected while they run.
-    _refunding: set[asyncio.Task[None]]
+    # Refunds running for a cancel command, by event: kept so they are not collected while they run,
+    # and so that the command repeated meanwhile does not start a second run beside the first.
+    _refunding: dict[int, asyncio.Task[None]]
 
     @app_commands.command(name="cancel", description=_("Cancel your event and refund every ticket"))
     @app_commands.describe(event=_("The event"), confirm=_("Type the event's title to confirm"))
@@ -56,9 +56,11 @@ class OrganizerCommands:
         key = "cancel.started" if started.newly else "cancel.already"
         await interaction.followup.send(t(key, locale, title=title, count=started.to_refund), ephemeral=True)
         # The answer is out; refunds carry on here, and the scheduler finishes them if this process stops.
+        if started.event.id in self._refunding:
+            return
         task = asyncio.create_task(self._refund_with_progress(interaction, started))
-        self._refunding.add(task)
-        task.add_done_callback(self._refunding.discard)
+        self._refunding[started.event.id] = task
+        task.add_done_callback(lambda _: self._refunding.pop(started.event.id, None))
 
     async def _refund_with_progress(self, interaction: discord.Interaction, started: CancelStarted) -> None:
         runtime, locale = self.runtime, interaction.locale
@@ -74,7 +76,7 @@ class OrganizerCommands:
                 if progress.done:
                     break
                 text = t("cancel.progress", locale, title=title, done=refunded, count=started.to_refund)
-                await interaction.edit_original_response(content=text)
+                await _show(interaction, text)
             done = t(
                 "cancel.done",
                 locale,
@@ -82,7 +84,7 @@ class OrganizerCommands:
                 count=refunded,
                 amount=money(amount, event.currency),
             )
-            await interaction.edit_original_response(content=done)
+            await _show(interaction, done)
         except Exception:
             log.exception("refunds of cancelled event %s stopped; the scheduler will finish them", event.id)
 
@@ -96,7 +98,7 @@ class OrganizerCommands:
         stats = await event_stats(event, caller_of(interaction), runtime.uow(), runtime.clock, runtime.zone)
         currency = stats.event.currency
         embed = discord.Embed(title=t("stats.title", locale, title=plain(stats.event.title)), colour=COLOUR)
-        if stats.event.status is EventStatus.CANCELLED and stats.event.refunds_done_at is None:
+        if stats.event.refunds_pending:
             embed.description = t("cancel.refunds_pending", locale, count=stats.tickets_sold)
         for s in stats.sections[:20]:
             embed.add_field(
@@ -110,7 +112,7 @@ class OrganizerCommands:
             )
         embed.add_field(name=t("stats.sold", locale), value=str(stats.tickets_sold), inline=False)
         embed.add_field(name=t("stats.revenue", locale), value=money(stats.revenue, currency))
-        chart = sales_chart(stats.sales_by_day, t("stats.chart_title", locale))
+        chart = await asyncio.to_thread(sales_chart, stats.sales_by_day, t("stats.chart_title", locale))
         embed.set_image(url="attachment://sales.png")
         await interaction.followup.send(
             embed=embed, file=discord.File(BytesIO(chart), filename="sales.png"), ephemeral=True
@@ -123,9 +125,18 @@ class OrganizerCommands:
     async def attendees(self, interaction: discord.Interaction, event: int) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         found, rows = await event_attendees(event, caller_of(interaction), self.runtime.uow())
-        file = discord.File(BytesIO(attendees_csv(rows)), filename=f"attendees-event-{found.id}.csv")
+        csv = await asyncio.to_thread(attendees_csv, rows)
+        file = discord.File(BytesIO(csv), filename=f"attendees-event-{found.id}.csv")
         await interaction.followup.send(
             t("attendees.ready", interaction.locale, title=plain(found.title), count=len(rows)),
             file=file,
             ephemeral=True,
         )
+
+
+async def _show(interaction: discord.Interaction, text: str) -> None:
+    """Progress on the command's answer; its token lasts 15 minutes, the refunds may take longer."""
+    try:
+        await interaction.edit_original_response(content=text)
+    except discord.HTTPException:
+        log.info("could not show refund progress on interaction %s", interaction.id)

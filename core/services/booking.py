@@ -40,6 +40,7 @@ from core.models import (
     HoldStatus,
     Order,
     Seat,
+    SeatStatus,
     SectionAvailability,
     Ticket,
 )
@@ -440,6 +441,18 @@ class BookingStart:
     @property
     def may_buy(self) -> int:
         return max(0, self.event.per_user_limit - self.bought)
+
+    def most(self, section_id: int = 0) -> int:
+        """As many tickets as the fan may still buy and the event (or that section) still has; one at
+        least, so that a picker always offers a choice (holding then says why it cannot be)."""
+        if self.event.is_general_admission:
+            free = self.ga_free
+        else:
+            free = max((s.available for s in self.sections if section_id in (0, s.section_id)), default=0)
+        return max(1, min(self.may_buy, free))
+
+    def free_seats(self, section_id: int) -> list[Seat]:
+        return [s for s in self.seats if s.section_id == section_id and s.status is SeatStatus.AVAILABLE]
 
 
 @retrying
