@@ -241,12 +241,7 @@ async def _refused(
 
 
 async def _give_back_lapsed(event_id: int, uow: UnitOfWork, clock: Clock) -> bool:
-    async with uow.for_reading():
-        lapsed = await uow.holds.due(clock.now(), 500, event_id=event_id)
-    freed = 0
-    for hold_id in lapsed:
-        freed += await _expire_one(hold_id, uow, clock)
-    return freed > 0
+    return await expire_due_holds(uow, clock, batch=500, event_id=event_id) > 0
 
 
 def _bookable(event: Event | None, caller: Caller, event_id: int) -> Event:
@@ -401,10 +396,13 @@ async def _free(hold: Hold, uow: UnitOfWork) -> None:
     await uow.fans.close_cart(hold.event_id, hold.user_id, hold.id, bought=0)
 
 
-async def expire_due_holds(uow: UnitOfWork, clock: Clock, batch: int = 100) -> int:
-    """Tidies holds whose time ran out. Correctness never waits for this: claims ignore expired holds."""
-    async with uow:
-        due = await uow.holds.due(clock.now(), batch)
+async def expire_due_holds(
+    uow: UnitOfWork, clock: Clock, batch: int = 100, event_id: int | None = None
+) -> int:
+    """Tidies holds whose time ran out (of one event, or all). Correctness never waits for this:
+    claims ignore expired holds."""
+    async with uow.for_reading():
+        due = await uow.holds.due(clock.now(), batch, event_id=event_id)
     expired = 0
     for hold_id in due:
         expired += await _expire_one(hold_id, uow, clock)

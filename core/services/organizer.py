@@ -57,7 +57,7 @@ async def refund_cancelled_events(
     new_uow: Callable[[], UnitOfWork], clock: Clock, batch: int = REFUND_BATCH
 ) -> list[RefundProgress]:
     """The job: one batch of refunds for each cancelled event that still has some to do."""
-    async with new_uow() as uow:
+    async with new_uow().for_reading() as uow:
         pending = await uow.events.awaiting_refunds(limit=20)
     return [await refund_cancelled_event(event_id, new_uow, clock, batch) for event_id in pending]
 
@@ -68,7 +68,8 @@ async def refund_cancelled_event(
     """Releases open carts and refunds up to ``batch`` tickets, each in its own transaction. Every
     refund is keyed by its ticket and every holder told in the transaction that cancels the ticket,
     so running this in two processes at once, or again after a crash, pays and tells each once."""
-    async with new_uow() as uow:
+    uow = new_uow()
+    async with uow.for_reading():
         event = await uow.events.get(event_id)
         guild = await uow.guilds.get(event.guild_id) if event is not None else None
         tickets = await uow.tickets.live_for_event(event_id, batch)
