@@ -185,7 +185,7 @@ async def _try_hold(cmd: HoldSeats, quantity: int, uow: UnitOfWork, clock: Clock
         assert result.hold_id is not None
         changed(uow, event.id)
         return HoldView(_hold_of(result.hold_id, cmd, event, plan), event, seats, result.balance)
-    return await _refused(result, cmd, event, seats, uow, clock)
+    return await _refused(result, cmd, event, seats, plan.amount, uow, clock)
 
 
 def _hold_of(hold_id: int, cmd: HoldSeats, event: Event, plan: HoldPlan) -> Hold:
@@ -212,9 +212,15 @@ def _section(cmd: HoldSeats) -> int | None:
 
 
 async def _refused(
-    result: HoldResult, cmd: HoldSeats, event: Event, seats: list[Seat], uow: UnitOfWork, clock: Clock
+    result: HoldResult,
+    cmd: HoldSeats,
+    event: Event,
+    seats: list[Seat],
+    amount: int,
+    uow: UnitOfWork,
+    clock: Clock,
 ) -> HoldView:
-    refusal, amount = result.refusal, sum(s.price for s in seats)
+    refusal = result.refusal
     if refusal is HoldRefusal.REPEAT:
         # This request's hold was made by an earlier attempt whose answer was lost: show that one.
         earlier = await _earlier_hold(cmd, uow)
@@ -223,9 +229,7 @@ async def _refused(
             raise InvalidQuantity(quantity=len(seats))
         return earlier
     if refusal is HoldRefusal.FUNDS:
-        raise InsufficientFunds(
-            amount=amount or cmd.quantity * (event.ga_price or 0), currency=event.currency
-        )
+        raise InsufficientFunds(amount=amount, currency=event.currency)
     if refusal is HoldRefusal.CART:
         raise CartExists(hold_id=result.open_cart)
     if refusal is HoldRefusal.LIMIT:
