@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from core.models import Seat, SeatStatus
+from core.models import Seat
 
 
 def ranked_blocks(free: Sequence[Seat], quantity: int, centre: float) -> list[list[Seat]]:
@@ -19,17 +19,6 @@ def ranked_blocks(free: Sequence[Seat], quantity: int, centre: float) -> list[li
         runs = _adjacent_runs(sorted(by_row[row], key=lambda s: s.number), quantity)
         ranked.extend(sorted(runs, key=lambda run: abs((run[0].number + run[-1].number) / 2 - centre)))
     return ranked
-
-
-def best_block(seats: Sequence[Seat], quantity: int) -> list[Seat] | None:
-    """``seats`` are a section's seats with their statuses; the centre is the whole row's, so the
-    choice stays in the middle as a row fills rather than drifting towards the aisle."""
-    if not seats:
-        return None
-    numbers = [s.number for s in seats]
-    free = [s for s in seats if s.status is SeatStatus.AVAILABLE]
-    ranked = ranked_blocks(free, quantity, (min(numbers) + max(numbers)) / 2)
-    return ranked[0] if ranked else None
 
 
 def _adjacent_runs(seats: list[Seat], quantity: int) -> list[list[Seat]]:

@@ -6,9 +6,19 @@ from dataclasses import replace
 from itertools import count
 
 from core.models import Seat, SeatStatus
-from core.seating import best_block
+from core.seating import ranked_blocks
 
 _ids = count(1)
+
+
+def best_block(seats: list[Seat], quantity: int) -> list[Seat] | None:
+    """The block best available takes from these seats of a section, the centre being the whole row's."""
+    if not seats:
+        return None
+    numbers = [s.number for s in seats]
+    free = [s for s in seats if s.status is SeatStatus.AVAILABLE]
+    ranked = ranked_blocks(free, quantity, (min(numbers) + max(numbers)) / 2)
+    return ranked[0] if ranked else None
 
 
 def seats(row: str, *numbers: int) -> list[Seat]:
