@@ -10,8 +10,8 @@ RETRYABLE_MARIADB_CODES = frozenset({1213, 1205, 2013, 2006, 2003, 2055, 1047, 1
 DUPLICATE_MARIADB_CODE = 1062
 
 
-def _code(exc: DBAPIError) -> int | None:
-    args = getattr(exc.orig, "args", ())
+def _code(driver_error: object) -> int | None:
+    args = getattr(driver_error, "args", ())
     return args[0] if args and isinstance(args[0], int) else None
 
 
@@ -20,7 +20,7 @@ def is_retryable(exc: BaseException) -> bool:
         return False
     if exc.connection_invalidated:
         return True
-    if _code(exc) in RETRYABLE_MARIADB_CODES:
+    if _code(exc.orig) in RETRYABLE_MARIADB_CODES:
         return True
     message = str(exc.orig).lower()
     return "database is locked" in message or "40001" in message or "deadlock" in message
@@ -29,11 +29,9 @@ def is_retryable(exc: BaseException) -> bool:
 def is_duplicate(exc: BaseException) -> bool:
     if not isinstance(exc, IntegrityError):
         return False
-    return _code(exc) == DUPLICATE_MARIADB_CODE or "unique constraint failed" in str(exc.orig).lower()
+    return _code(exc.orig) == DUPLICATE_MARIADB_CODE or "unique constraint failed" in str(exc.orig).lower()
 
 
 def is_retryable_driver_error(exc: BaseException) -> bool:
     """The same judgement for an error straight from the driver, not wrapped by SQLAlchemy."""
-    args = getattr(exc, "args", ())
-    code = args[0] if args and isinstance(args[0], int) else None
-    return code in RETRYABLE_MARIADB_CODES or isinstance(exc, ConnectionError | TimeoutError)
+    return _code(exc) in RETRYABLE_MARIADB_CODES or isinstance(exc, ConnectionError | TimeoutError)

@@ -33,7 +33,7 @@ from core.box_office import (
 )
 from core.errors import Retryable
 from core.models import Event, Order, Seat, SeatStatus, Ticket, TicketStatus
-from db.engine import SQLITE_BUSY_TIMEOUT_MS
+from db.engine import SQLITE_BUSY_TIMEOUT_MS, SQLITE_PRAGMAS
 from db.repositories.events import event_from
 
 T = TypeVar("T")
@@ -71,9 +71,8 @@ class SqliteBoxOffice:
                 timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
                 check_same_thread=False,  # only so that close() may end them from another thread
             )
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = ON")
+            for pragma in SQLITE_PRAGMAS:
+                conn.execute(pragma)
             self._local.conn = conn
             self._opened.append(conn)
         return conn
