@@ -14,6 +14,7 @@ from cogs.notifications import deliver_now
 from cogs.shared.caller import caller_of
 from cogs.shared.errors import report
 from cogs.shared.runtime import runtime_of
+from cogs.shared.seatmap import shown_picture
 from core.errors import CartExists, InsufficientFunds
 from core.models import HoldStatus
 from core.services.booking import (
@@ -51,9 +52,8 @@ async def show_cart(interaction: discord.Interaction, command: HoldSeats) -> Non
         return
     await interaction.edit_original_response(
         content=content,
-        embed=cart_embed(held, locale, wallet),
+        embed=cart_embed(held, locale, wallet, shown_picture(interaction)),
         view=cart_view(held, command.user_id, locale),
-        attachments=[],
     )
 
 
@@ -112,9 +112,8 @@ class CartButton(
         order = await confirm_hold(command, runtime.uow(), runtime.clock)
         await interaction.edit_original_response(
             content=t("receipt.sending", locale),
-            embed=receipt_embed(order, locale),
+            embed=receipt_embed(order, locale, shown_picture(interaction)),
             view=None,
-            attachments=[],
         )
         outcome = await deliver_now(interaction.client, runtime, order.notice_id)
         key = "receipt.dm_closed" if outcome is Delivery.UNREACHABLE else "receipt.dm_sent"
@@ -131,6 +130,7 @@ class CartButton(
         else:
             left = await balance(self.owner_id, runtime.uow())
             text = t("cart.released", interaction.locale, balance=money(left))
+        # Any seat-map file stays on the message: other fans' pickers may show its upload.
         await interaction.edit_original_response(content=text, embed=None, view=None)
 
 

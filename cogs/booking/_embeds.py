@@ -44,7 +44,7 @@ def picker_embed(
     return embed
 
 
-def cart_embed(held: HoldView, locale: object, balance: int) -> discord.Embed:
+def cart_embed(held: HoldView, locale: object, balance: int, picture: str | None = None) -> discord.Embed:
     event, hold = held.event, held.hold
     embed = discord.Embed(title=t("cart.title", locale, title=plain(event.title)), colour=COLOUR)
     if held.seats:
@@ -62,10 +62,12 @@ def cart_embed(held: HoldView, locale: object, balance: int) -> discord.Embed:
         value=t("cart.expires_value", locale, minutes=event.hold_minutes, when=stamp(hold.expires_at, "R")),
         inline=False,
     )
+    if picture is not None:
+        embed.set_thumbnail(url=picture)
     return embed
 
 
-def receipt_embed(order: OrderView, locale: object) -> discord.Embed:
+def receipt_embed(order: OrderView, locale: object, picture: str | None = None) -> discord.Embed:
     event = order.event
     embed = discord.Embed(title=t("receipt.title", locale, title=plain(event.title)), colour=COLOUR)
     embed.description = t("receipt.body", locale, order=order.order.id, when=stamp(event.starts_at, "F"))
@@ -80,4 +82,6 @@ def receipt_embed(order: OrderView, locale: object) -> discord.Embed:
     )
     embed.add_field(name=t("receipt.tickets", locale), value=seats[:1024], inline=False)
     embed.add_field(name=t("receipt.paid", locale), value=money(order.order.amount, event.currency))
+    if picture is not None:
+        embed.set_thumbnail(url=picture)
     return embed

@@ -18,7 +18,7 @@ from cogs.shared.caller import caller_of
 from cogs.shared.errors import report
 from cogs.shared.replies import prepared
 from cogs.shared.runtime import runtime_of
-from cogs.shared.seatmap import SeatMap, seat_map, send_with_map
+from cogs.shared.seatmap import SeatMap, seat_map, send_with_map, shown_picture
 from core.errors import InvalidInput
 from core.services.booking import BookingStart, HoldSeats, start_booking
 
@@ -120,12 +120,6 @@ async def redraw(interaction: discord.Interaction, pick: Pick, *, rows: bool = F
         if pick.row and len(free_in_row) < pick.quantity:
             content = t("book.row_too_small", interaction.locale, row=pick.row, n=pick.quantity)
     await interaction.edit_original_response(content=content, embed=embed, view=view)
-
-
-def shown_picture(interaction: discord.Interaction) -> str | None:
-    """The seat map the picker already shows: a redraw keeps it rather than sending it again."""
-    embeds = interaction.message.embeds if interaction.message is not None else []
-    return embeds[0].image.url if embeds and embeds[0].image else None
 
 
 def chosen(interaction: discord.Interaction) -> list[str]:

@@ -166,3 +166,11 @@ async def send_with_map(interaction: discord.Interaction, picture: SeatMap | Non
     finally:
         if picture is not None:
             seat_maps_of(interaction.client).sent(picture, sent)
+
+
+def shown_picture(interaction: discord.Interaction) -> str | None:
+    """The seat map the clicked message shows. Messages that follow from it (the picker redrawn,
+    the cart, the receipt) keep showing it, and keep its file: the upload other fans' pickers show
+    by address lives on the message that carried it."""
+    embeds = interaction.message.embeds if interaction.message is not None else []
+    return embeds[0].image.url or embeds[0].thumbnail.url if embeds else None

@@ -276,6 +276,15 @@ async def test_fans_opening_one_sale_share_one_upload_of_the_seat_map(world: Wor
     assert third.embeds[0]["image"]["url"] == "attachment://seatmap.png"
     assert third.attachment("seatmap.png").data != uploaded.data
 
+    # The first fan books and pays: the message that carried the upload keeps it for the others.
+    await pay(
+        world,
+        world.fans[0],
+        await take_best(world, world.fans[0], await choose_section(world, world.fans[0], first, "R")),
+    )
+    assert [a.url for a in first.attachments] == [uploaded.url]
+    assert first.embeds[0]["thumbnail"]["url"] == "attachment://seatmap.png"
+
 
 async def test_fan_chooses_a_row_then_the_seats(world: World) -> None:
     await world.set_up()
