@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from db.engine import POOL_TIMEOUT_SECONDS
+
 PLACEHOLDER_TOKENS = {"changeme", "change-me", "your-token-here", "token", "xxx"}
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
@@ -39,7 +41,10 @@ class Settings(BaseSettings):
         None, ge=0, le=200, description="Extra connections under load; empty: 30 on MariaDB, 8 on SQLite."
     )
     db_pool_timeout: float = Field(
-        10.0, gt=0, le=120, description="Seconds to wait for a connection before answering 'busy'."
+        POOL_TIMEOUT_SECONDS,
+        gt=0,
+        le=120,
+        description="Seconds to wait for a connection before answering 'busy'.",
     )
 
     @field_validator(
