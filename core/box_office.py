@@ -20,12 +20,21 @@ from core.models import Event, Order, Seat, Ticket
 
 # Tickets one hold may take: one cart, one order, one DM of QR codes.
 MAX_TICKETS_PER_HOLD = 10
+# Rows up to this wide are read whole by best available. A wider row is read a page at a time, and
+# its best block is the best of the part read (the part nearest the row's start), not of the row.
+WHOLE_ROWS_UP_TO = 64
+
+
+def page_size(limit: int, row_width: int) -> int:
+    """How many free seats a look at a section reads (see SeatQuery)."""
+    return max(limit, row_width) if row_width <= WHOLE_ROWS_UP_TO else limit
 
 
 @dataclass(frozen=True)
 class SeatQuery:
     """Seats to look at: the named ones, or free seats of a section in row order after a position,
-    ``limit`` of them but never fewer than a row holds, so a page's first row is always whole."""
+    ``limit`` of them but never fewer than a row holds when rows are at most WHOLE_ROWS_UP_TO wide,
+    so that a page's first row is whole."""
 
     seat_ids: tuple[int, ...] = ()
     section_id: int | None = None

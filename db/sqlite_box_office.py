@@ -29,6 +29,7 @@ from core.box_office import (
     Look,
     SeatQuery,
     SeatsInFlight,
+    page_size,
     ticket_secret,
 )
 from core.errors import Retryable
@@ -144,16 +145,19 @@ def _look(conn: sqlite3.Connection, event_id: int, query: SeatQuery, now: str) -
             ).fetchall()
             return Look(event, [_seat(row, SeatStatus(row[6])) for row in rows])
         row, number = query.after
+        span = conn.execute(
+            "SELECT last_number - first_number + 1 FROM sections WHERE id = ? AND event_id = ?",
+            (query.section_id, event_id),
+        ).fetchone()
+        size = page_size(query.limit, span[0] if span else 0)
         rows = conn.execute(
             f"SELECT {_SEAT}, sec.first_number, sec.last_number"
             " FROM seats s JOIN sections sec ON sec.id = s.section_id"
             " WHERE s.section_id = ? AND s.event_id = ?"
             "   AND (s.status = 'available' OR (s.status = 'held' AND s.held_until <= ?))"
             "   AND (s.row_label > ? OR (s.row_label = ? AND s.number > ?))"
-            " ORDER BY s.row_label, s.number"
-            # Never fewer seats than a row holds.
-            " LIMIT max(?, (SELECT last_number - first_number + 1 FROM sections WHERE id = ?))",
-            (query.section_id, event_id, now, row, row, number, query.limit, query.section_id),
+            " ORDER BY s.row_label, s.number LIMIT ?",
+            (query.section_id, event_id, now, row, row, number, size),
         ).fetchall()
     finally:
         conn.execute("COMMIT")

@@ -18,6 +18,7 @@ from core.box_office import (
     HoldResult,
     Look,
     SeatQuery,
+    page_size,
 )
 from core.caller import Caller, in_scope, valid_id
 from core.clock import Clock
@@ -276,7 +277,8 @@ async def _choose(
     while page.row_span is not None:
         seen += len(page.seats)
         first, last = page.row_span
-        whole, rest = _whole_rows(page.seats, full=len(page.seats) >= max(limit, last - first + 1))
+        full = len(page.seats) >= page_size(limit, last - first + 1)
+        whole, rest = _whole_rows(page.seats, full=full)
         blocks = ranked_blocks(office.in_flight.free_of(whole), quantity, (first + last) / 2)
         if blocks:
             # After a collision with another process, spread out rather than race for the same seats.
@@ -298,7 +300,7 @@ def _whole_rows(seats: list[Seat], *, full: bool) -> tuple[list[Seat], tuple[str
     last_row = seats[-1].row
     whole = [s for s in seats if s.row != last_row]
     if not whole:
-        # One row filled the page: it is whole, since a page holds at least a row.
+        # One row filled the page: whole, since a page holds a row (or as much of a wide one as it may).
         return seats, (last_row, seats[-1].number)
     return whole, (whole[-1].row, whole[-1].number)
 

@@ -34,12 +34,12 @@ SECTIONS_JSON = "JSON_OBJECTAGG(sec.id, JSON_ARRAY(sec.name, sec.price, sec.firs
 FREE_PAGE = """
     SELECT * FROM (
         (SELECT id, section_id, row_label, number FROM seats
-         WHERE section_id = p_section AND event_id = p_event AND status = 'available'
+         WHERE section_id = p_section AND status = 'available'
            AND (row_label > p_after_row OR (row_label = p_after_row AND number > p_after_number))
          ORDER BY row_label, number LIMIT v_limit)
         UNION ALL
         (SELECT id, section_id, row_label, number FROM seats
-         WHERE section_id = p_section AND event_id = p_event AND status = 'held' AND held_until <= p_now
+         WHERE section_id = p_section AND status = 'held' AND held_until <= p_now
            AND (row_label > p_after_row OR (row_label = p_after_row AND number > p_after_number))
          ORDER BY row_label, number LIMIT v_limit)
     ) u ORDER BY row_label, number LIMIT v_limit
@@ -57,11 +57,17 @@ CREATE PROCEDURE picket_look(
     IN p_event BIGINT, IN p_known INT, IN p_section BIGINT, IN p_after_row VARCHAR(2),
     IN p_after_number INT, IN p_limit INT, IN p_now DATETIME, IN p_seats TEXT)
 BEGIN
-    -- Never fewer seats than a row holds, so that the page's first row is whole.
-    DECLARE v_limit INT DEFAULT p_limit;
+    -- As core.box_office.page_size: never fewer seats than a row holds when rows are at most 64
+    -- wide, so that the page's first row is whole; none at all for a section of another event.
+    -- (Checked here once, so that the page itself is read from the index on seats alone.)
+    DECLARE v_width INT DEFAULT NULL;
+    DECLARE v_limit INT DEFAULT 0;
     IF p_section IS NOT NULL THEN
-        SELECT GREATEST(p_limit, COALESCE(MAX(last_number - first_number + 1), 0)) INTO v_limit
+        SELECT MAX(last_number - first_number + 1) INTO v_width
         FROM sections WHERE id = p_section AND event_id = p_event;
+        SET v_limit = CASE WHEN v_width IS NULL THEN 0
+                           WHEN v_width <= 64 THEN GREATEST(p_limit, v_width)
+                           ELSE p_limit END;
         SELECT JSON_OBJECT(
             {EVENT_IF_NEWER.format(event="p_event")},
             'seats', (SELECT JSON_ARRAYAGG(JSON_ARRAY(c.id, c.section_id, c.row_label, c.number, 'available')

@@ -18,6 +18,7 @@ from core.box_office import (
     Look,
     SeatQuery,
     SeatsInFlight,
+    page_size,
     ticket_secret,
 )
 from core.errors import DuplicateKey, InsufficientFunds
@@ -42,10 +43,10 @@ class FakeBoxOffice:
             if query.section_id is None:
                 return Look(event, await uow.seats.seats(event_id, query.seat_ids))
             page = await uow.seats.free_page(event_id, query.section_id, now, query.after, query.limit)
-            if page.row_span is not None and page.row_span[1] - page.row_span[0] + 1 > query.limit:
-                # Never fewer seats than a row holds.
-                width = page.row_span[1] - page.row_span[0] + 1
-                page = await uow.seats.free_page(event_id, query.section_id, now, query.after, width)
+            if page.row_span is not None:
+                size = page_size(query.limit, page.row_span[1] - page.row_span[0] + 1)
+                if size > query.limit:
+                    page = await uow.seats.free_page(event_id, query.section_id, now, query.after, size)
         return Look(event, page.seats, page.row_span)
 
     async def fan(self, event_id: int, user_id: int) -> FanFacts:
