@@ -89,6 +89,24 @@ class InsufficientFunds(DomainError):
     key = "error.insufficient_funds"
 
 
+class NotSoldOut(DomainError):
+    """The waitlist is for sold-out events (or sections); this one still has seats to book."""
+
+    key = "error.not_sold_out"
+
+
+class WaitlistClosed(DomainError):
+    key = "error.waitlist_closed"
+
+
+class AlreadyWaiting(DomainError):
+    key = "error.already_waiting"
+
+
+class NotWaiting(DomainError):
+    key = "error.not_waiting"
+
+
 class RefundClosed(DomainError):
     key = "error.refund_closed"
 

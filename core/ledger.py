@@ -34,6 +34,10 @@ class Account:
         return cls(AccountKind.WALLET, user_id)
 
     @classmethod
+    def escrow(cls, user_id: int) -> Account:
+        return cls(AccountKind.ESCROW, user_id)
+
+    @classmethod
     def payable(cls, organizer_id: int) -> Account:
         return cls(AccountKind.PAYABLE, organizer_id)
 

@@ -39,6 +39,8 @@ class SeatStatus(StrEnum):
     AVAILABLE = "available"
     HELD = "held"
     SOLD = "sold"
+    # Came back (a cancellation, a lapsed cart) while fans wait for it: the waitlist's before anyone else's.
+    RETURNED = "returned"
 
 
 class TicketStatus(StrEnum):
@@ -260,3 +262,43 @@ class Attendee:
     price: int
     status: TicketStatus
     bought_at: datetime
+
+
+class WaitlistStatus(StrEnum):
+    WAITING = "waiting"
+    ASSIGNED = "assigned"  # seats came back and were paid for from the escrow
+    LEFT = "left"  # the fan left the line; the escrow went back
+    CLOSED = "closed"  # the deadline passed or the event was cancelled; the escrow went back
+
+
+@dataclass(frozen=True)
+class WaitlistEntry:
+    """A fan's place in an event's cancellation waitlist, with the most it may cost held in escrow."""
+
+    id: int
+    event_id: int
+    user_id: int
+    section_id: int | None  # None: any section
+    quantity: int
+    max_price: int  # per ticket
+    escrow: int
+    status: WaitlistStatus
+    client_key: str
+    holder_name: str
+    locale: str
+    created_at: datetime
+    order_id: int | None = None
+
+
+@dataclass(frozen=True)
+class NewWaitlistEntry:
+    event_id: int
+    user_id: int
+    section_id: int | None
+    quantity: int
+    max_price: int
+    escrow: int
+    client_key: str
+    holder_name: str
+    locale: str
+    created_at: datetime

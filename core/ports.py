@@ -20,11 +20,15 @@ from core.models import (
     Hold,
     LedgerEntry,
     LedgerTotals,
+    NewWaitlistEntry,
     Notice,
     Order,
     Seat,
+    SeatStatus,
     SectionAvailability,
     Ticket,
+    WaitlistEntry,
+    WaitlistStatus,
 )
 
 
@@ -117,8 +121,23 @@ class SeatRepository(Protocol):
         self, event_id: int, seat_ids: Sequence[int], hold_id: int, until: datetime, now: datetime
     ) -> int: ...
     async def sell_held(self, hold_id: int, seat_ids: Sequence[int]) -> int: ...
-    async def release_held(self, hold_id: int) -> int: ...
-    async def release_sold(self, seat_id: int) -> int: ...
+    async def release_held(self, hold_id: int, to: SeatStatus = SeatStatus.AVAILABLE) -> int: ...
+    async def release_sold(self, seat_id: int, to: SeatStatus = SeatStatus.AVAILABLE) -> int:
+        """Frees a sold seat: for anyone (``AVAILABLE``) or for the waitlist first (``RETURNED``)."""
+        ...
+
+    async def for_waitlist(self, event_id: int, limit: int) -> list[Seat]:
+        """Seats a waiting fan may be given: returned or available, in section, row and number order."""
+        ...
+
+    async def give(self, event_id: int, seat_ids: Sequence[int], hold_id: int) -> int:
+        """Sells returned or available seats straight to ``hold_id``; how many it got."""
+        ...
+
+    async def reopen_returned(self, event_id: int) -> int:
+        """Returned seats no waiting fan could take go on general sale."""
+        ...
+
     async def availability(self, event_id: int, now: datetime) -> list[SectionAvailability]: ...
     async def seat_map(self, event_id: int, now: datetime) -> list[Seat]:
         """Every seat with its status as a fan would see it now (a lapsed hold shows as available)."""
@@ -127,8 +146,20 @@ class SeatRepository(Protocol):
 
 class GeneralAdmissionRepository(Protocol):
     async def claim(self, event_id: int, quantity: int) -> bool: ...
-    async def release(self, event_id: int, quantity: int) -> None: ...
+    async def release(self, event_id: int, quantity: int, *, to_waitlist: bool = False) -> None:
+        """Gives places back: to anyone, or kept aside for the waitlist first."""
+        ...
+
     async def taken(self, event_id: int) -> int: ...
+    async def for_waitlist(self, event_id: int) -> int:
+        """Places a waiting fan may be given: returned ones and those never sold."""
+        ...
+
+    async def give(self, event_id: int, quantity: int) -> bool:
+        """Takes places for a waiting fan, returned ones first."""
+        ...
+
+    async def reopen_returned(self, event_id: int) -> int: ...
 
 
 class HoldRepository(Protocol):
@@ -166,6 +197,11 @@ class FanRepository(Protocol):
 
     async def let_go(self, event_id: int, user_id: int, quantity: int) -> None:
         """Tickets left this fan's hands (cancelled or given away)."""
+        ...
+
+    async def wait(self, event_id: int, user_id: int, quantity: int, limit: int, now: datetime) -> bool:
+        """A place on the waitlist for ``quantity`` counts as bought and in hand from the moment the fan
+        joins, so the limit holds whatever comes back; False when it would pass ``limit``."""
         ...
 
     async def receive(self, event_id: int, user_id: int, quantity: int, limit: int, now: datetime) -> bool:
@@ -218,6 +254,51 @@ class LedgerRepository(Protocol):
     async def totals(self) -> LedgerTotals: ...
 
 
+class WaitlistRepository(Protocol):
+    async def add(self, entry: NewWaitlistEntry) -> int:
+        """Raises DuplicateKey when the fan already waits for this event or the client key was used."""
+        ...
+
+    async def get(self, entry_id: int) -> WaitlistEntry | None: ...
+    async def by_client_key(self, client_key: str) -> WaitlistEntry | None: ...
+    async def waiting_for(self, event_id: int, user_id: int) -> WaitlistEntry | None: ...
+    async def of_fan(self, user_id: int) -> list[WaitlistEntry]:
+        """The fan's waiting entries, oldest first."""
+        ...
+
+    async def place(self, entry: WaitlistEntry) -> int:
+        """1 for the first in line."""
+        ...
+
+    async def in_line(self, event_id: int, limit: int) -> list[WaitlistEntry]: ...
+    async def finish(
+        self, entry_id: int, status: WaitlistStatus, now: datetime, order_id: int | None = None
+    ) -> bool:
+        """Ends a waiting entry (and counts it out of its line); False when it had ended already."""
+        ...
+
+    async def open_line(self, event_id: int, closes_at: datetime) -> None:
+        """Counts one more fan into the event's line, making the line if it is the first."""
+        ...
+
+    async def waiting(self, event_id: int) -> int: ...
+    async def take_line(self, event_id: int) -> bool:
+        """Locks the event's line for this transaction; False when another runner has it now."""
+        ...
+
+    async def lines_to_serve(self, limit: int) -> list[int]:
+        """Events with fans waiting."""
+        ...
+
+    async def lines_due(self, now: datetime, limit: int) -> list[int]:
+        """Events whose waitlist deadline has passed with fans still waiting."""
+        ...
+
+    async def lengths(self, event_id: int) -> dict[int | None, int]:
+        """Waiting fans per section asked for (None: any section)."""
+        ...
+
+
 class AppStateRepository(Protocol):
     """Small named values Picket keeps for itself (the hash of the last synced command set)."""
 
@@ -256,6 +337,7 @@ class UnitOfWork(Protocol):
     ledger: LedgerRepository
     outbox: Outbox
     app_state: AppStateRepository
+    waitlist: WaitlistRepository
     # The steps of a sale are whole transactions of their own: used without entering the unit.
     box_office: BoxOffice
 

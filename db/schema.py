@@ -106,6 +106,8 @@ general_admission = Table(
     Column("event_id", BigInteger, ForeignKey("events.id"), primary_key=True, autoincrement=False),
     Column("capacity", Integer, nullable=False),
     Column("taken", Integer, nullable=False),
+    # Places given back while fans wait for them: still counted as taken, they go to the waitlist first.
+    Column("returned", Integer, nullable=False, server_default="0"),
 )
 
 holds = Table(
@@ -210,6 +212,43 @@ outbox = Table(
     Column("sent_at", DateTime, nullable=True),
     Column("last_error", String(200), nullable=True),
     Index("ix_outbox_status_claimed", "status", "claimed_until"),
+)
+
+waitlist_entries = Table(
+    "waitlist_entries",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("event_id", BigInteger, ForeignKey("events.id"), nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    # The fan while the entry waits, NULL once it ends: one waiting entry per fan per event, and a
+    # fan who left may join again at the back.
+    Column("waiting_user_id", BigInteger, nullable=True),
+    Column("section_id", BigInteger, nullable=True),
+    Column("quantity", Integer, nullable=False),
+    Column("max_price", BigInteger, nullable=False),
+    Column("escrow", BigInteger, nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("client_key", String(64), nullable=False, unique=True),
+    Column("holder_name", String(100), nullable=False),
+    Column("locale", String(8), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("ended_at", DateTime, nullable=True),
+    Column("order_id", BigInteger, nullable=True),
+    UniqueConstraint("event_id", "waiting_user_id"),
+    Index("ix_waitlist_entries_line", "event_id", "status", "id"),
+    Index("ix_waitlist_entries_user", "user_id", "status"),
+)
+
+# One row per event with a waitlist: how many wait (so a returned seat knows where it goes without
+# counting) and the row a job runner locks while it hands out returned seats, so the line keeps its order.
+waitlist_lines = Table(
+    "waitlist_lines",
+    metadata,
+    Column("event_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("waiting", Integer, nullable=False),
+    Column("closes_at", DateTime, nullable=False),
+    Column("closed_at", DateTime, nullable=True),
+    Index("ix_waitlist_lines_waiting", "waiting"),
 )
 
 app_state = Table(

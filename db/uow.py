@@ -18,6 +18,7 @@ from db.repositories.events import EventRepo
 from db.repositories.guilds import AppStateRepo, GuildRepo
 from db.repositories.ledger import LedgerRepo
 from db.repositories.orders import OrderRepo, OutboxRepo, TicketRepo
+from db.repositories.waitlist import WaitlistRepo
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ class SqlUnitOfWork:
         self.ledger = LedgerRepo(conn)
         self.outbox = OutboxRepo(conn)
         self.app_state = AppStateRepo(conn)
+        self.waitlist = WaitlistRepo(conn)
         return self
 
     @property

@@ -49,6 +49,7 @@ from core.ports import UnitOfWork
 from core.retry import retrying
 from core.seating import ranked_blocks
 from core.services.showing import changed, seen_now
+from core.services.waitlist import returns_to_line
 
 # Fans pressing Best available together each get seats while the section has room: within one
 # process they never choose the same ones, across processes a collision is retried a little further off.
@@ -395,10 +396,14 @@ async def release_hold(hold_id: int, caller: Caller, uow: UnitOfWork, clock: Clo
 
 
 async def _free(hold: Hold, uow: UnitOfWork) -> None:
+    # While fans wait for this event, what comes back is theirs first.
+    to = await returns_to_line(uow, hold.event_id)
     if hold.seat_ids:
-        await uow.seats.release_held(hold.id)
+        await uow.seats.release_held(hold.id, to)
     else:
-        await uow.general_admission.release(hold.event_id, hold.quantity)
+        await uow.general_admission.release(
+            hold.event_id, hold.quantity, to_waitlist=to is SeatStatus.RETURNED
+        )
     await uow.fans.close_cart(hold.event_id, hold.user_id, hold.id, bought=0)
 
 

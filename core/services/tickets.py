@@ -11,10 +11,11 @@ from core.caller import Caller, valid_id
 from core.clock import Clock
 from core.errors import DuplicateKey, InvalidTransfer, RefundClosed, TicketNotFound
 from core.ledger import Account, Transfer
-from core.models import Event, Phase, Ticket, TicketStatus
+from core.models import Event, Phase, SeatStatus, Ticket, TicketStatus
 from core.ports import UnitOfWork
 from core.retry import retrying
 from core.services.showing import changed
+from core.services.waitlist import returns_to_line
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,12 @@ async def give_back(uow: UnitOfWork, ticket: Ticket, event: Event, now: datetime
     """Inside an open unit of work, after the ticket was cancelled: frees its seat or place, gives the
     buyer their count back and refunds the price to the wallet that paid. False when that refund was
     already paid."""
+    # While fans wait for this event, what comes back is theirs first.
+    to = await returns_to_line(uow, event.id)
     if ticket.seat_id is not None:
-        await uow.seats.release_sold(ticket.seat_id)
+        await uow.seats.release_sold(ticket.seat_id, to)
     else:
-        await uow.general_admission.release(event.id, 1)
+        await uow.general_admission.release(event.id, 1, to_waitlist=to is SeatStatus.RETURNED)
     await uow.fans.returned(event.id, ticket.buyer_id, 1)
     await uow.fans.let_go(event.id, ticket.holder_id, 1)
     if ticket.price <= 0:

@@ -41,11 +41,15 @@ def _claimable(now: datetime) -> Any:
     )
 
 
+_GIVABLE = (SeatStatus.RETURNED.value, SeatStatus.AVAILABLE.value)
+
+
 def _shown_status(now: datetime) -> Any:
     live_hold = and_(seats.c.status == SeatStatus.HELD, seats.c.held_until > now)
+    # A returned seat waits for the waitlist: to other fans it is as good as held.
     return case(
         (seats.c.status == SeatStatus.SOLD, SeatStatus.SOLD.value),
-        (live_hold, SeatStatus.HELD.value),
+        (or_(live_hold, seats.c.status == SeatStatus.RETURNED), SeatStatus.HELD.value),
         else_=SeatStatus.AVAILABLE.value,
     )
 
@@ -132,19 +136,45 @@ class SeatRepo(Repo):
         )
         return (await self.conn.execute(statement)).rowcount
 
-    async def release_held(self, hold_id: int) -> int:
+    async def release_held(self, hold_id: int, to: SeatStatus = SeatStatus.AVAILABLE) -> int:
         statement = (
             update(seats)
             .where(seats.c.hold_id == hold_id, seats.c.status == SeatStatus.HELD)
-            .values(status=SeatStatus.AVAILABLE, hold_id=None, held_until=None)
+            .values(status=to, hold_id=None, held_until=None)
         )
         return (await self.conn.execute(statement)).rowcount
 
-    async def release_sold(self, seat_id: int) -> int:
+    async def release_sold(self, seat_id: int, to: SeatStatus = SeatStatus.AVAILABLE) -> int:
         statement = (
             update(seats)
             .where(seats.c.id == seat_id, seats.c.status == SeatStatus.SOLD)
-            .values(status=SeatStatus.AVAILABLE, hold_id=None, held_until=None)
+            .values(status=to, hold_id=None, held_until=None)
+        )
+        return (await self.conn.execute(statement)).rowcount
+
+    async def for_waitlist(self, event_id: int, limit: int) -> list[Seat]:
+        query = (
+            select(*_SEAT_COLUMNS)
+            .join(sections, sections.c.id == seats.c.section_id)
+            .where(seats.c.event_id == event_id, seats.c.status.in_(_GIVABLE))
+            .order_by(sections.c.position, seats.c.row_label, seats.c.number)
+            .limit(limit)
+        )
+        return [_seat(row) for row in await self.conn.execute(query)]
+
+    async def give(self, event_id: int, seat_ids: Sequence[int], hold_id: int) -> int:
+        statement = (
+            update(seats)
+            .where(seats.c.event_id == event_id, seats.c.id.in_(list(seat_ids)), seats.c.status.in_(_GIVABLE))
+            .values(status=SeatStatus.SOLD, hold_id=hold_id, held_until=None)
+        )
+        return (await self.conn.execute(statement)).rowcount
+
+    async def reopen_returned(self, event_id: int) -> int:
+        statement = (
+            update(seats)
+            .where(seats.c.event_id == event_id, seats.c.status == SeatStatus.RETURNED)
+            .values(status=SeatStatus.AVAILABLE)
         )
         return (await self.conn.execute(statement)).rowcount
 
@@ -156,7 +186,7 @@ class SeatRepo(Repo):
                 sections.c.name,
                 sections.c.price,
                 func.sum(case((_claimable(now), 1), else_=0)),
-                func.sum(case((live_hold, 1), else_=0)),
+                func.sum(case((or_(live_hold, seats.c.status == SeatStatus.RETURNED), 1), else_=0)),
                 func.sum(case((seats.c.status == SeatStatus.SOLD, 1), else_=0)),
             )
             .join(seats, seats.c.section_id == sections.c.id)
@@ -187,14 +217,46 @@ class GeneralAdmissionRepo(Repo):
         )
         return (await self.conn.execute(statement)).rowcount == 1
 
-    async def release(self, event_id: int, quantity: int) -> None:
+    async def release(self, event_id: int, quantity: int, *, to_waitlist: bool = False) -> None:
         ga = general_admission.c
+        # Set aside for the waitlist, a place stays taken for everyone else.
+        change = {"returned": ga.returned + quantity} if to_waitlist else {"taken": ga.taken - quantity}
         statement = (
             update(general_admission)
-            .where(ga.event_id == event_id, ga.taken >= quantity)
-            .values(taken=ga.taken - quantity)
+            .where(ga.event_id == event_id, ga.taken - ga.returned >= quantity)
+            .values(**change)
         )
         await self.conn.execute(statement)
+
+    async def for_waitlist(self, event_id: int) -> int:
+        ga = general_admission.c
+        query = select(ga.capacity - ga.taken + ga.returned).where(ga.event_id == event_id)
+        return int((await self.conn.execute(query)).scalar() or 0)
+
+    async def give(self, event_id: int, quantity: int) -> bool:
+        ga = general_admission.c
+        # Returned places first, then places never sold. Both databases read the old values on the
+        # right of every assignment here (MariaDB would not, had "returned" been assigned first).
+        from_new = case((ga.returned < quantity, quantity - ga.returned), else_=0)
+        from_returned = case((ga.returned > quantity, ga.returned - quantity), else_=0)
+        statement = (
+            update(general_admission)
+            .where(ga.event_id == event_id, ga.capacity - ga.taken + ga.returned >= quantity)
+            .values(taken=ga.taken + from_new, returned=from_returned)
+        )
+        return (await self.conn.execute(statement)).rowcount == 1
+
+    async def reopen_returned(self, event_id: int) -> int:
+        ga = general_admission.c
+        returned = (await self.conn.execute(select(ga.returned).where(ga.event_id == event_id))).scalar() or 0
+        if returned:
+            statement = (
+                update(general_admission)
+                .where(ga.event_id == event_id)
+                .values(taken=ga.taken - ga.returned, returned=0)
+            )
+            await self.conn.execute(statement)
+        return int(returned)
 
     async def taken(self, event_id: int) -> int:
         query = select(general_admission.c.taken).where(general_admission.c.event_id == event_id)
@@ -319,6 +381,24 @@ class FanRepo(Repo):
             )
         )
         await self.conn.execute(statement)
+
+    async def wait(self, event_id: int, user_id: int, quantity: int, limit: int, now: datetime) -> bool:
+        await self.conn.execute(
+            insert_ignoring_duplicates(fan_events, event_id=event_id, user_id=user_id, held=0, bought=0)
+        )
+        f = fan_events.c
+        open_cart = case((f.hold_expires_at > now, f.held), else_=0)
+        statement = (
+            update(fan_events)
+            .where(
+                f.event_id == event_id,
+                f.user_id == user_id,
+                f.bought + open_cart + quantity <= limit,
+                f.holding + open_cart + quantity <= limit,
+            )
+            .values(bought=f.bought + quantity, holding=f.holding + quantity)
+        )
+        return (await self.conn.execute(statement)).rowcount == 1
 
     async def receive(self, event_id: int, user_id: int, quantity: int, limit: int, now: datetime) -> bool:
         await self.conn.execute(

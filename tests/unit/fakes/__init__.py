@@ -24,6 +24,7 @@ from core.ports import (
     Outbox,
     SeatRepository,
     TicketRepository,
+    WaitlistRepository,
 )
 from tests.unit.fakes.booking import FakeFans, FakeGeneralAdmission, FakeHolds, FakeSeats
 from tests.unit.fakes.box_office import FakeBoxOffice
@@ -36,6 +37,7 @@ from tests.unit.fakes.sales import (
     FakeTickets,
 )
 from tests.unit.fakes.state import OutboxRow, State
+from tests.unit.fakes.waitlist import FakeWaitlist
 
 __all__ = ["ConstraintViolation", "FakeUnitOfWork", "State"]
 
@@ -55,6 +57,7 @@ class FakeUnitOfWork:
     ledger: LedgerRepository
     outbox: Outbox
     app_state: AppStateRepository
+    waitlist: WaitlistRepository
     box_office: BoxOffice
 
     def __init__(self) -> None:
@@ -75,6 +78,7 @@ class FakeUnitOfWork:
         self.ledger = FakeLedger(self._open_state)
         self.outbox = FakeOutbox(self._open_state)
         self.app_state = FakeAppState(self._open_state)
+        self.waitlist = FakeWaitlist(self._open_state)
         self.box_office = FakeBoxOffice(lambda: self)
 
     def for_reading(self) -> Self:

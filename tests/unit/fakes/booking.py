@@ -78,18 +78,39 @@ class FakeSeats(Repo):
             row.status, row.held_until = SeatStatus.SOLD, None
         return len(sold)
 
-    async def release_held(self, hold_id: int) -> int:
+    async def release_held(self, hold_id: int, to: SeatStatus = SeatStatus.AVAILABLE) -> int:
         freed = [r for r in self.db.seats.values() if r.hold_id == hold_id and r.status is SeatStatus.HELD]
         for row in freed:
-            row.status, row.hold_id, row.held_until = SeatStatus.AVAILABLE, None, None
+            row.status, row.hold_id, row.held_until = to, None, None
         return len(freed)
 
-    async def release_sold(self, seat_id: int) -> int:
+    async def release_sold(self, seat_id: int, to: SeatStatus = SeatStatus.AVAILABLE) -> int:
         row = self.db.seats.get(seat_id)
         if row is None or row.status is not SeatStatus.SOLD:
             return 0
-        row.status, row.hold_id, row.held_until = SeatStatus.AVAILABLE, None, None
+        row.status, row.hold_id, row.held_until = to, None, None
         return 1
+
+    async def for_waitlist(self, event_id: int, limit: int) -> list[Seat]:
+        rows = sorted(
+            (r for r in self.db.seats.values() if r.event_id == event_id and r.status in _GIVABLE),
+            key=self.db.seat_order,
+        )
+        return [self.db.seat(r) for r in rows[:limit]]
+
+    async def give(self, event_id: int, seat_ids: Sequence[int], hold_id: int) -> int:
+        given = [r for r in self._rows(event_id, seat_ids) if r.status in _GIVABLE]
+        for row in given:
+            row.status, row.hold_id, row.held_until = SeatStatus.SOLD, hold_id, None
+        return len(given)
+
+    async def reopen_returned(self, event_id: int) -> int:
+        rows = [
+            r for r in self.db.seats.values() if r.event_id == event_id and r.status is SeatStatus.RETURNED
+        ]
+        for row in rows:
+            row.status = SeatStatus.AVAILABLE
+        return len(rows)
 
     async def availability(self, event_id: int, now: datetime) -> list[SectionAvailability]:
         result = []
@@ -101,7 +122,7 @@ class FakeSeats(Repo):
             if not rows:
                 continue
             available = sum(1 for r in rows if r.claimable(now))
-            held = sum(1 for r in rows if r.status is SeatStatus.HELD and r.held_until and r.held_until > now)
+            held = sum(1 for r in rows if _shown(r, now) is SeatStatus.HELD)
             sold = sum(1 for r in rows if r.status is SeatStatus.SOLD)
             result.append(SectionAvailability(section.id, section.name, section.price, available, held, sold))
         return result
@@ -111,10 +132,15 @@ class FakeSeats(Repo):
         return [replace(self.db.seat(r), status=_shown(r, now)) for r in rows]
 
 
+_GIVABLE = (SeatStatus.RETURNED, SeatStatus.AVAILABLE)
+
+
 def _shown(row: SeatRow, now: datetime) -> SeatStatus:
-    """What a fan sees: a lapsed hold is as good as free."""
+    """What a fan sees: a lapsed hold is as good as free, a seat kept for the waitlist as held."""
     if row.status is SeatStatus.HELD and row.claimable(now):
         return SeatStatus.AVAILABLE
+    if row.status is SeatStatus.RETURNED:
+        return SeatStatus.HELD
     return row.status
 
 
@@ -126,14 +152,37 @@ class FakeGeneralAdmission(Repo):
         row.taken += quantity
         return True
 
-    async def release(self, event_id: int, quantity: int) -> None:
+    async def release(self, event_id: int, quantity: int, *, to_waitlist: bool = False) -> None:
         row = self.db.general_admission.get(event_id)
-        if row is not None and row.taken >= quantity:
+        if row is None or row.taken - row.returned < quantity:
+            return
+        if to_waitlist:
+            row.returned += quantity
+        else:
             row.taken -= quantity
 
     async def taken(self, event_id: int) -> int:
         row = self.db.general_admission.get(event_id)
         return row.taken if row is not None else 0
+
+    async def for_waitlist(self, event_id: int) -> int:
+        row = self.db.general_admission.get(event_id)
+        return row.capacity - row.taken + row.returned if row is not None else 0
+
+    async def give(self, event_id: int, quantity: int) -> bool:
+        row = self.db.general_admission.get(event_id)
+        if row is None or row.capacity - row.taken + row.returned < quantity:
+            return False
+        row.taken += max(quantity - row.returned, 0)
+        row.returned = max(row.returned - quantity, 0)
+        return True
+
+    async def reopen_returned(self, event_id: int) -> int:
+        row = self.db.general_admission.get(event_id)
+        if row is None:
+            return 0
+        returned, row.taken, row.returned = row.returned, row.taken - row.returned, 0
+        return returned
 
 
 class FakeHolds(Repo):
@@ -214,6 +263,16 @@ class FakeFans(Repo):
             self.db.fans[event_id, user_id] = FanStanding(
                 None, 0, None, row.bought + bought, row.holding + bought
             )
+
+    async def wait(self, event_id: int, user_id: int, quantity: int, limit: int, now: datetime) -> bool:
+        row = self.db.fans.setdefault((event_id, user_id), _NO_STANDING)
+        open_cart = row.held if row.hold_expires_at is not None and row.hold_expires_at > now else 0
+        if row.bought + open_cart + quantity > limit or row.holding + open_cart + quantity > limit:
+            return False
+        self.db.fans[event_id, user_id] = replace(
+            row, bought=row.bought + quantity, holding=row.holding + quantity
+        )
+        return True
 
     async def receive(self, event_id: int, user_id: int, quantity: int, limit: int, now: datetime) -> bool:
         row = self.db.fans.setdefault((event_id, user_id), _NO_STANDING)

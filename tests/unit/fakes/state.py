@@ -21,6 +21,7 @@ from core.models import (
     Seat,
     SeatStatus,
     Ticket,
+    WaitlistEntry,
 )
 
 
@@ -57,6 +58,13 @@ class SeatRow:
 class CapacityRow:
     capacity: int
     taken: int = 0
+    returned: int = 0
+
+
+@dataclass
+class LineRow:
+    waiting: int
+    closes_at: datetime
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,8 @@ class State:
     entries: list[LedgerEntry] = field(default_factory=list)
     outbox: list[OutboxRow] = field(default_factory=list)
     app_state: dict[str, str] = field(default_factory=dict)
+    waitlist: dict[int, WaitlistEntry] = field(default_factory=dict)
+    lines: dict[int, LineRow] = field(default_factory=dict)
 
     def new_id(self, table: str) -> int:
         self.last_ids[table] = self.last_ids.get(table, 0) + 1
