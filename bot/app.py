@@ -48,6 +48,7 @@ class App:
             codes=self.codes,
             hold_minutes=self.settings.hold_minutes,
             max_tickets_per_fan=self.settings.max_tickets_per_fan,
+            waitlist_close_hours=self.settings.waitlist_close_hours,
             payments=self.payments,
         )
 

@@ -25,7 +25,14 @@ log = logging.getLogger(__name__)
 
 HTTP_CONNECTIONS = 64
 KEEPALIVE_SECONDS = 60
-COGS: tuple[str, ...] = ("cogs.setup", "cogs.events", "cogs.booking", "cogs.wallet", "cogs.tickets")
+COGS: tuple[str, ...] = (
+    "cogs.setup",
+    "cogs.events",
+    "cogs.booking",
+    "cogs.wallet",
+    "cogs.tickets",
+    "cogs.waitlist",
+)
 
 
 class PicketTree(app_commands.CommandTree["PicketBot"]):

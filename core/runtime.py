@@ -20,6 +20,8 @@ class Runtime:
     codes: TicketCodes
     hold_minutes: int = 10
     max_tickets_per_fan: int = 4
+    # A waitlist closes (and gives every escrow back) this long before its event starts.
+    waitlist_close_hours: int = 3
     # None: no way to add money to a wallet here (real Discord without a real provider).
     payments: PaymentProvider | None = None
 

@@ -8,6 +8,8 @@ from core.runtime import Runtime
 from core.services.booking import expire_due_holds
 from core.services.organizer import refund_cancelled_events
 from core.services.outbox import Deliverer, deliver_notices
+from core.services.waitlist import close_waitlists
+from core.services.waitlist_assign import serve_waitlists
 
 log = logging.getLogger(__name__)
 
@@ -34,3 +36,19 @@ async def refund_cancellations(runtime: Runtime) -> int:
                 "event %s: refunded %d tickets, %d left", progress.event_id, progress.refunded, progress.left
             )
     return refunded
+
+
+async def serve_waitlists_job(runtime: Runtime) -> int:
+    """Returned seats to the fans waiting for them, paid from their escrow."""
+    assigned = await serve_waitlists(runtime.uow, runtime.clock)
+    for done in assigned:
+        log.info("waitlist entry %s got order %s (%s charged)", done.entry_id, done.order_id, done.charged)
+    return len(assigned)
+
+
+async def close_waitlists_job(runtime: Runtime) -> int:
+    """Waitlists past their deadline, or of a cancelled event: every escrow back, every fan told."""
+    closed = await close_waitlists(runtime.uow, runtime.clock)
+    for line in closed:
+        log.info("waitlist of event %s closed: %d entries refunded", line.event_id, line.entries)
+    return sum(line.entries for line in closed)

@@ -16,6 +16,7 @@ def build_scheduler(
     hold_sweep_seconds: float = 5,
     outbox_seconds: float = 2,
     refund_seconds: float = 10,
+    waitlist_seconds: float = 3,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
@@ -32,5 +33,11 @@ def build_scheduler(
         seconds=refund_seconds,
         args=[runtime],
         id="refund_cancellations",
+    )
+    scheduler.add_job(
+        jobs.serve_waitlists_job, "interval", seconds=waitlist_seconds, args=[runtime], id="serve_waitlists"
+    )
+    scheduler.add_job(
+        jobs.close_waitlists_job, "interval", seconds=refund_seconds, args=[runtime], id="close_waitlists"
     )
     return scheduler

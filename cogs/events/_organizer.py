@@ -101,9 +101,14 @@ class OrganizerCommands:
         if stats.event.refunds_pending:
             embed.description = t("cancel.refunds_pending", locale, count=stats.tickets_sold)
         for s in stats.sections[:20]:
+            value = t("stats.section", locale, sold=s.sold, held=s.held, free=s.available)
+            if stats.waiting.get(s.section_id):
+                value += "\n" + t("stats.waitlist_value", locale, count=stats.waiting[s.section_id])
+            embed.add_field(name=f"{plain(s.name)} · {money(s.price, currency)}", value=value)
+        anywhere = stats.waiting.get(None, 0)
+        if anywhere:
             embed.add_field(
-                name=f"{plain(s.name)} · {money(s.price, currency)}",
-                value=t("stats.section", locale, sold=s.sold, held=s.held, free=s.available),
+                name=t("stats.waitlist", locale), value=t("stats.waitlist_value", locale, count=anywhere)
             )
         if stats.event.ga_capacity is not None:
             embed.add_field(

@@ -92,10 +92,24 @@ class DiscordDeliverer:
         # DMs have no interaction locale; Picket's first users are Korean, English follows each line.
         locale = notice.payload.get("locale", "ko")
         runtime = self.runtime
-        if notice.kind == "tickets_issued":
-            cards = await order_cards(int(notice.payload["order_id"]), runtime.uow())
-            return await self._ticket_messages(cards, locale, "dm.tickets_issued")
         payload = notice.payload
+        if notice.kind == "tickets_issued":
+            cards = await order_cards(int(payload["order_id"]), runtime.uow())
+            messages = await self._ticket_messages(cards, locale, "dm.tickets_issued")
+            if payload.get("waitlist") and messages:
+                currency = cards[0].event.currency
+                messages[0]["content"] = t(
+                    "dm.waitlist_assigned",
+                    locale,
+                    title=plain(cards[0].event.title),
+                    charged=money(int(payload["charged"]), currency),
+                    returned=money(int(payload["returned"]), currency),
+                )
+            return messages
+        if notice.kind == "waitlist_closed":
+            key = "dm.waitlist_cancelled" if payload.get("cancelled") else "dm.waitlist_closed"
+            amount = money(int(payload["amount"]), str(payload.get("currency", "KRW")))
+            return [{"content": t(key, locale, title=plain(str(payload["title"])), amount=amount)}]
         if notice.kind == "ticket_transferred":
             card = await held_card(int(payload["ticket_id"]), int(payload["user_id"]), runtime.uow())
             if card is None:

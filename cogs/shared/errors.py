@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,22 @@ from cogs.shared.text import plain
 from core.errors import DomainError
 
 log = logging.getLogger(__name__)
+
+# What a feature offers beside a refusal (the waitlist's Join button beside "sold out"), registered
+# when its cog loads, so the shared error path needs to know no feature.
+WayOut = Callable[[BaseException, object], discord.ui.View | None]
+ways_out: list[WayOut] = []
+
+
+def offer_way_out(offer: WayOut) -> None:
+    if offer not in ways_out:
+        ways_out.append(offer)
+
+
+def _way_out(error: BaseException, locale: object) -> discord.ui.View | None:
+    if isinstance(error, app_commands.CommandInvokeError):
+        error = error.original
+    return next((view for offer in ways_out if (view := offer(error, locale)) is not None), None)
 
 
 def _shown(params: dict[str, Any], locale: object) -> dict[str, Any]:
@@ -69,7 +86,11 @@ async def report(interaction: discord.Interaction, error: BaseException) -> None
             exc_info=error,
         )
         text = t("error.unexpected", interaction.locale)
+    extra: dict[str, Any] = {}
+    view = _way_out(error, interaction.locale)
+    if view is not None:
+        extra["view"] = view
     try:
-        await send_message(interaction, content=text)
+        await send_message(interaction, content=text, **extra)
     except discord.HTTPException:
         log.warning("could not tell interaction %s about its error", interaction.id)

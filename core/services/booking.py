@@ -242,7 +242,7 @@ async def _refused(
         # General admission is one counter: places of carts that lapsed come back only when given back.
         if await _give_back_lapsed(event.id, uow, clock):
             raise SeatUnavailable(seats=[])
-        raise SoldOut(event=event.title)
+        raise SoldOut(event=event.title, event_id=event.id)
     raise SaleClosed(event=event.title)
 
 
@@ -315,7 +315,7 @@ async def _no_free_seats(cmd: HoldSeats, event: Event, uow: UnitOfWork, now: dat
         raise SeatUnavailable(seats=[], reason="no_section")
     if any(s.available for s in sections):
         raise SeatUnavailable(seats=[], reason="section_full", section=mine.name)
-    raise SoldOut(event=event.title)
+    raise SoldOut(event=event.title, event_id=event.id)
 
 
 @retrying
@@ -475,6 +475,6 @@ async def start_booking(event_id: int, caller: Caller, uow: UnitOfWork, clock: C
     if fan.bought >= event.per_user_limit:
         raise LimitReached(limit=event.per_user_limit, bought=fan.bought)
     if seen.free <= 0:
-        raise SoldOut(event=event.title)
+        raise SoldOut(event=event.title, event_id=event.id)
     ga_free = seen.free if event.is_general_admission else 0
     return BookingStart(event, seen.sections, seen.seats, ga_free, fan.bought, fan.balance, seen.stamp)

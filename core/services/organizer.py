@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -156,6 +156,8 @@ class EventStats:
     tickets_sold: int
     revenue: int
     sales_by_day: list[tuple[date, int]]
+    # Fans on the waitlist per section asked for (None: any section).
+    waiting: dict[int | None, int] = field(default_factory=dict)
 
 
 @retrying
@@ -167,9 +169,11 @@ async def event_stats(
         sections = await uow.seats.availability(event.id, clock.now())
         taken = await uow.general_admission.taken(event.id) if event.is_general_admission else 0
         attendees = await uow.tickets.attendees(event.id)
+        waiting = await uow.waitlist.lengths(event.id)
     live = [a for a in attendees if a.status is TicketStatus.ACTIVE]
     days = Counter(_local_date(a, zone) for a in live)
-    return EventStats(event, sections, taken, len(live), sum(a.price for a in live), sorted(days.items()))
+    revenue = sum(a.price for a in live)
+    return EventStats(event, sections, taken, len(live), revenue, sorted(days.items()), waiting)
 
 
 def _local_date(attendee: Attendee, zone: ZoneInfo) -> date:

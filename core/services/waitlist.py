@@ -259,6 +259,8 @@ async def _close_entry(entry_id: int, uow: UnitOfWork, clock: Clock) -> int:
             "user_id": entry.user_id,
             "event_id": event.id,
             "entry_id": entry.id,
+            "title": event.title,
+            "currency": event.currency,
             "amount": refunded,
             "cancelled": event.status is EventStatus.CANCELLED,
             "locale": entry.locale,

@@ -548,7 +548,9 @@ async def test_a_fan_at_the_limit_is_refused(world: World) -> None:
     await buy(world, world.fan, event_id, quantity=2)
 
     refused = await open_picker(world, world.fan, event_id)
-    assert refused.content == "You can have at most 2 tickets for this event (you have 2)."
+    assert refused.content == (
+        "You can have at most 2 tickets for this event, counting waitlist places (you have 2)."
+    )
     assert refused.components == []
 
 
