@@ -128,6 +128,12 @@ def _event(conn: sqlite3.Connection, event_id: int | None) -> Event | None:
 
 
 _SEAT = "s.id, s.section_id, sec.name, s.row_label, s.number, sec.price"
+# Free, or held by a lapsed hold while nobody waits for the event (then it is the waitlist's).
+# Parameters: now, the event id.
+_CLAIMABLE = (
+    "({seat}status = 'available' OR ({seat}status = 'held' AND {seat}held_until <= ?"
+    " AND NOT EXISTS (SELECT 1 FROM waitlist_lines w WHERE w.event_id = ? AND w.waiting > 0)))"
+)
 
 
 def _look(conn: sqlite3.Connection, event_id: int, query: SeatQuery, now: str) -> Look:
@@ -154,10 +160,10 @@ def _look(conn: sqlite3.Connection, event_id: int, query: SeatQuery, now: str) -
             f"SELECT {_SEAT}, sec.first_number, sec.last_number"
             " FROM seats s JOIN sections sec ON sec.id = s.section_id"
             " WHERE s.section_id = ? AND s.event_id = ?"
-            "   AND (s.status = 'available' OR (s.status = 'held' AND s.held_until <= ?))"
+            f"   AND {_CLAIMABLE.format(seat='s.')}"
             "   AND (s.row_label > ? OR (s.row_label = ? AND s.number > ?))"
             " ORDER BY s.row_label, s.number LIMIT ?",
-            (query.section_id, event_id, now, row, row, number, size),
+            (query.section_id, event_id, now, event_id, row, row, number, size),
         ).fetchall()
     finally:
         conn.execute("COMMIT")
@@ -246,8 +252,8 @@ def _claim(conn: sqlite3.Connection, plan: HoldPlan, hold_id: int, now: str, exp
     marks = ", ".join("?" * len(plan.seat_ids))
     claimed = conn.execute(
         f"UPDATE seats SET status = 'held', hold_id = ?, held_until = ? WHERE id IN ({marks})"
-        " AND event_id = ? AND (status = 'available' OR (status = 'held' AND held_until <= ?))",
-        (hold_id, expires, *plan.seat_ids, plan.event_id, now),
+        f" AND event_id = ? AND {_CLAIMABLE.format(seat='')}",
+        (hold_id, expires, *plan.seat_ids, plan.event_id, now, plan.event_id),
     ).rowcount
     return HoldResult(hold_id) if claimed == len(plan.seat_ids) else HoldResult(None, HoldRefusal.TAKEN)
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, literal, or_, select, update
+from sqlalchemy import and_, case, exists, func, insert, literal, or_, select, update
 
 from core.errors import DuplicateKey
 from core.layout import SectionSpec
@@ -16,7 +16,7 @@ from core.models import FanStanding, Hold, HoldStatus, Seat, SeatStatus, Section
 from core.ports import NewHold, SeatPage
 from db.errors import is_duplicate
 from db.repositories._base import Repo, insert_ignoring_duplicates, new_id
-from db.schema import fan_events, general_admission, holds, seats, sections
+from db.schema import fan_events, general_admission, holds, seats, sections, waitlist_lines
 
 _SEAT_COLUMNS = (
     seats.c.id,
@@ -34,10 +34,12 @@ def _seat(row: Any) -> Seat:
 
 
 def _claimable(now: datetime) -> Any:
-    """Free, or held by a hold whose time has run out (the sweeper may not have tidied it yet)."""
+    """Free, or held by a hold whose time has run out (the sweeper may not have tidied it yet), unless
+    fans wait for the event: then a lapsed hold's seats are the waitlist's, given out by its job."""
+    line_waiting = exists().where(waitlist_lines.c.event_id == seats.c.event_id, waitlist_lines.c.waiting > 0)
     return or_(
         seats.c.status == SeatStatus.AVAILABLE,
-        and_(seats.c.status == SeatStatus.HELD, seats.c.held_until <= now),
+        and_(seats.c.status == SeatStatus.HELD, seats.c.held_until <= now, ~line_waiting),
     )
 
 
@@ -45,12 +47,12 @@ _GIVABLE = (SeatStatus.RETURNED.value, SeatStatus.AVAILABLE.value)
 
 
 def _shown_status(now: datetime) -> Any:
-    live_hold = and_(seats.c.status == SeatStatus.HELD, seats.c.held_until > now)
-    # A returned seat waits for the waitlist: to other fans it is as good as held.
+    """What fans see: free if they could claim it, sold, or else held (a live cart, or kept for the
+    waitlist)."""
     return case(
         (seats.c.status == SeatStatus.SOLD, SeatStatus.SOLD.value),
-        (or_(live_hold, seats.c.status == SeatStatus.RETURNED), SeatStatus.HELD.value),
-        else_=SeatStatus.AVAILABLE.value,
+        (_claimable(now), SeatStatus.AVAILABLE.value),
+        else_=SeatStatus.HELD.value,
     )
 
 
@@ -179,14 +181,15 @@ class SeatRepo(Repo):
         return (await self.conn.execute(statement)).rowcount
 
     async def availability(self, event_id: int, now: datetime) -> list[SectionAvailability]:
-        live_hold = and_(seats.c.status == SeatStatus.HELD, seats.c.held_until > now)
+        claimable = _claimable(now)
+        held = and_(~claimable, seats.c.status != SeatStatus.SOLD)
         query = (
             select(
                 sections.c.id,
                 sections.c.name,
                 sections.c.price,
-                func.sum(case((_claimable(now), 1), else_=0)),
-                func.sum(case((or_(live_hold, seats.c.status == SeatStatus.RETURNED), 1), else_=0)),
+                func.sum(case((claimable, 1), else_=0)),
+                func.sum(case((held, 1), else_=0)),
                 func.sum(case((seats.c.status == SeatStatus.SOLD, 1), else_=0)),
             )
             .join(seats, seats.c.section_id == sections.c.id)

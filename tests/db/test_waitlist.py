@@ -260,3 +260,34 @@ async def test_general_admission_places_come_back_to_the_line(
     async with any_uow.for_reading():
         assert await any_uow.general_admission.taken(event.id) == 2
     assert (await ledger_totals(any_uow)).balanced
+
+
+async def test_a_lapsed_cart_gives_its_seats_to_the_line_not_to_the_quickest(
+    any_uow: UnitOfWork, clock: FrozenClock
+) -> None:
+    event = await on_sale_event(any_uow, clock, layout=LAYOUT, per_user_limit=4)
+    async with any_uow.for_reading():
+        seats = {s.label: s.id for s in await any_uow.seats.seat_map(event.id, clock.now())}
+    for user in (BUYER, FIRST, SECOND, LATE):
+        await fund(any_uow, clock, user, 20_000)
+    await _buy(any_uow, clock, event, BUYER, (seats["VIP A1"], seats["VIP A2"], seats["R B1"]))
+    await hold_seats(HoldSeats(event.id, fan(FIRST), key(), seat_ids=(seats["R B2"],)), any_uow, clock)
+    await join_waitlist(_join(event, SECOND), any_uow, clock, CLOSE_HOURS)
+
+    clock.advance(timedelta(minutes=11))  # FIRST's cart lapses; no sweeper has run
+    async with any_uow.for_reading():
+        shown = {s.label: s.status for s in await any_uow.seats.seat_map(event.id, clock.now())}
+        sections = await any_uow.seats.availability(event.id, clock.now())
+    assert (shown["R B2"], sum(s.available for s in sections)) == (SeatStatus.HELD, 0)
+    r_section = next(s.section_id for s in sections if s.name == "R")
+    with pytest.raises(SeatUnavailable):
+        await _buy(any_uow, clock, event, LATE, (seats["R B2"],))
+    with pytest.raises((SeatUnavailable, SoldOut)):
+        await hold_seats(
+            HoldSeats(event.id, fan(LATE), key(), section_id=r_section, quantity=1), any_uow, clock
+        )
+
+    assigned = await serve_waitlists(lambda: any_uow, clock)
+    assert [(a.user_id, a.charged) for a in assigned] == [(SECOND, R)]
+    assert [c.ticket.seat_label for c in await ticket_cards(fan(SECOND), any_uow)] == ["R B2"]
+    assert (await ledger_totals(any_uow)).balanced

@@ -7,6 +7,8 @@ Create Date: 2026-12-04
 
 from __future__ import annotations
 
+import importlib
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -16,6 +18,42 @@ branch_labels = None
 depends_on = None
 
 Id = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+# While fans wait for an event, a lapsed hold's seats are theirs (the waitlist job gives them out), so
+# the sale's procedures neither offer nor claim them. The procedures of 0005, changed only there.
+_0005 = importlib.import_module("db.migrations.versions.0005_box_office")
+LAPSED_FREE = "status = 'held' AND held_until <= p_now"
+LINE_WAITING = "EXISTS (SELECT 1 FROM waitlist_lines wl WHERE wl.event_id = p_event AND wl.waiting > 0)"
+
+
+def _changed(body: str, old: str, new: str) -> str:
+    assert old in body, old
+    return body.replace(old, new)
+
+
+LOOK = _changed(_0005.LOOK, f"AND {LAPSED_FREE}", f"AND {LAPSED_FREE} AND NOT {LINE_WAITING}")
+HOLD = _changed(
+    _changed(
+        _0005.HOLD,
+        "    INTO v_on_sale, v_balance;",
+        f"    INTO v_on_sale, v_balance;\n    SET v_line = {LINE_WAITING};",
+    ),
+    f"(status = 'available' OR ({LAPSED_FREE}))",
+    f"(status = 'available' OR ({LAPSED_FREE} AND NOT v_line))",
+)
+HOLD = _changed(
+    HOLD,
+    "    DECLARE v_bought INT DEFAULT 0;",
+    "    DECLARE v_bought INT DEFAULT 0;\n    DECLARE v_line BOOLEAN DEFAULT FALSE;",
+)
+PROCEDURES = {"picket_look": LOOK, "picket_hold": HOLD}
+
+
+def _create(procedures: dict[str, str]) -> None:
+    if op.get_bind().dialect.name == "mysql":
+        for name, body in procedures.items():
+            op.execute(f"DROP PROCEDURE IF EXISTS {name}")
+            op.execute(body)
 
 
 def upgrade() -> None:
@@ -58,9 +96,11 @@ def upgrade() -> None:
     op.create_index("ix_waitlist_lines_waiting", "waitlist_lines", ["waiting"])
     with op.batch_alter_table("general_admission") as batch_op:
         batch_op.add_column(sa.Column("returned", sa.Integer(), nullable=False, server_default="0"))
+    _create(PROCEDURES)
 
 
 def downgrade() -> None:
+    _create({name: _0005.PROCEDURES[name] for name in PROCEDURES})
     with op.batch_alter_table("general_admission") as batch_op:
         batch_op.drop_column("returned")
     op.drop_index("ix_waitlist_lines_waiting", table_name="waitlist_lines")

@@ -31,6 +31,19 @@ class FakeSeats(Repo):
                     count += 1
         return count
 
+    def _free(self, row: SeatRow, now: datetime) -> bool:
+        """Claimable, except that a lapsed hold's seats are the waitlist's while fans wait."""
+        line = self.db.lines.get(row.event_id)
+        if line is not None and line.waiting > 0 and row.status is SeatStatus.HELD:
+            return False
+        return row.claimable(now)
+
+    def _shown(self, row: SeatRow, now: datetime) -> SeatStatus:
+        """What a fan sees: free if they could claim it, sold, or else held."""
+        if row.status is SeatStatus.SOLD:
+            return SeatStatus.SOLD
+        return SeatStatus.AVAILABLE if self._free(row, now) else SeatStatus.HELD
+
     def _rows(self, event_id: int, seat_ids: Sequence[int]) -> list[SeatRow]:
         wanted = set(seat_ids)
         return [r for r in self.db.seats.values() if r.event_id == event_id and r.id in wanted]
@@ -48,7 +61,7 @@ class FakeSeats(Repo):
                 for r in self.db.seats.values()
                 if r.event_id == event_id
                 and r.section_id == section_id
-                and r.claimable(now)
+                and self._free(r, now)
                 and (r.row, r.number) > after
             ),
             key=lambda r: (r.row, r.number),
@@ -62,7 +75,7 @@ class FakeSeats(Repo):
     ) -> int:
         # Like the UPDATE, this takes whichever of the seats it can and reports how many: the caller
         # rolls back when that is fewer than it asked for.
-        claimed = [r for r in self._rows(event_id, seat_ids) if r.claimable(now)]
+        claimed = [r for r in self._rows(event_id, seat_ids) if self._free(r, now)]
         for row in claimed:
             row.status, row.hold_id, row.held_until = SeatStatus.HELD, hold_id, until
         return len(claimed)
@@ -121,27 +134,18 @@ class FakeSeats(Repo):
             rows = [r for r in self.db.seats.values() if r.section_id == section.id]
             if not rows:
                 continue
-            available = sum(1 for r in rows if r.claimable(now))
-            held = sum(1 for r in rows if _shown(r, now) is SeatStatus.HELD)
+            available = sum(1 for r in rows if self._free(r, now))
+            held = sum(1 for r in rows if self._shown(r, now) is SeatStatus.HELD)
             sold = sum(1 for r in rows if r.status is SeatStatus.SOLD)
             result.append(SectionAvailability(section.id, section.name, section.price, available, held, sold))
         return result
 
     async def seat_map(self, event_id: int, now: datetime) -> list[Seat]:
         rows = sorted((r for r in self.db.seats.values() if r.event_id == event_id), key=self.db.seat_order)
-        return [replace(self.db.seat(r), status=_shown(r, now)) for r in rows]
+        return [replace(self.db.seat(r), status=self._shown(r, now)) for r in rows]
 
 
 _GIVABLE = (SeatStatus.RETURNED, SeatStatus.AVAILABLE)
-
-
-def _shown(row: SeatRow, now: datetime) -> SeatStatus:
-    """What a fan sees: a lapsed hold is as good as free, a seat kept for the waitlist as held."""
-    if row.status is SeatStatus.HELD and row.claimable(now):
-        return SeatStatus.AVAILABLE
-    if row.status is SeatStatus.RETURNED:
-        return SeatStatus.HELD
-    return row.status
 
 
 class FakeGeneralAdmission(Repo):
