@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 from aiohttp import web
 
 from ._errors import DiscordError, cannot_message_user, unknown
 from ._http import body_of, json_object, no_content, reply, snowflake
 from ._messages import apply_edit, check_message, new_message
-from ._model import DM_CHANNEL, Channel, Message
+from ._model import DM_CHANNEL, Channel, Message, utcnow
 from ._payloads import channel_payload, message_payload
 from ._rest import API_PREFIX
 from ._state import World
+
+# How long Discord remembers a message's nonce for enforce_nonce (its documentation: a few minutes).
+NONCE_KEPT = timedelta(minutes=5)
 
 
 class MessageRoutes:
@@ -75,6 +81,9 @@ class MessageRoutes:
                 self.world.changes.notify()
                 raise cannot_message_user()
         check_message(json_object(request))
+        repeated = self._same_nonce(channel.id, json_object(request))
+        if repeated is not None:
+            return reply(self._message_payload(repeated))
         message = new_message(
             self.world,
             channel_id=channel.id,
@@ -83,6 +92,22 @@ class MessageRoutes:
             author=self.world.bot_user,
         )
         return reply(self._message_payload(message))
+
+    def _same_nonce(self, channel_id: int, payload: dict[str, Any]) -> Message | None:
+        """With ``enforce_nonce``, Discord answers a send whose nonce the same author used in the last
+        few minutes with the message that send made, and creates nothing."""
+        nonce = payload.get("nonce")
+        if nonce is None or not payload.get("enforce_nonce"):
+            return None
+        since = utcnow() - NONCE_KEPT
+        return next(
+            (
+                m
+                for m in reversed(self.world.channel_log.get(channel_id, []))
+                if m.nonce == nonce and m.author is self.world.bot_user and m.created_at >= since
+            ),
+            None,
+        )
 
     async def typing(self, request: web.Request) -> web.Response:
         self._channel(request)

@@ -315,6 +315,23 @@ async def test_a_dm_to_a_closed_inbox_is_forbidden_but_no_breach(
     assert server.violations == []
 
 
+async def test_a_resend_with_an_enforced_nonce_is_the_first_message(
+    server: DevServer, client: RawClient
+) -> None:
+    channel = await client.request("POST", "/users/@me/channels", json_body={"recipient_id": fan(server).id})
+    path = f"/channels/{channel.body['id']}/messages"
+    body = {"content": "Your tickets", "nonce": "picket-7-0", "enforce_nonce": True}
+
+    first = await client.request("POST", path, json_body=body)
+    again = await client.request("POST", path, json_body=body)
+    unenforced = await client.request("POST", path, json_body={**body, "enforce_nonce": False})
+
+    assert first.status == again.status == 200
+    assert again.body["id"] == first.body["id"]
+    assert unenforced.body["id"] != first.body["id"]
+    assert len(server.dms(fan(server))) == 2
+
+
 async def test_a_token_expires_after_15_minutes(
     server: DevServer, client: RawClient, clock: ManualClock
 ) -> None:
