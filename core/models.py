@@ -302,3 +302,54 @@ class NewWaitlistEntry:
     holder_name: str
     locale: str
     created_at: datetime
+
+
+class InterestKind(StrEnum):
+    CATEGORY = "category"
+    KEYWORD = "keyword"  # found in the title or description
+    ORGANIZER = "organizer"  # a member's id
+    VENUE = "venue"  # found in the venue
+
+
+@dataclass(frozen=True)
+class Interest:
+    id: int
+    guild_id: int
+    user_id: int
+    kind: InterestKind
+    value: str
+
+
+@dataclass(frozen=True)
+class MemberPrefs:
+    """How a member wants the DMs they did not ask for: their language, their time zone, quiet hours
+    (minutes after midnight in that zone; start == end means none) and a mute."""
+
+    user_id: int
+    locale: str = "en"
+    time_zone: str | None = None
+    quiet_start: int | None = None
+    quiet_end: int | None = None
+    muted_until: datetime | None = None
+    dms_closed: bool = False
+    dm_channel_id: int | None = None
+
+
+class AlertKind(StrEnum):
+    PUBLISHED = "published"  # to members whose interests match
+    SALE_OPENS = "sale_opens"  # a reminder to the same members before the sale opens
+    STARTS_SOON = "starts_soon"  # a reminder to ticket holders before the event starts
+
+
+@dataclass(frozen=True)
+class Alert:
+    id: int
+    event_id: int
+    kind: AlertKind
+    after_user: int  # members are reached in id order; everyone up to this one has been
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user_id: int
+    prefs: MemberPrefs | None  # None: never used Picket's settings; the server's language then

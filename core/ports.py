@@ -12,17 +12,23 @@ from core.box_office import BoxOffice
 from core.layout import SectionSpec
 from core.ledger import Account, Transfer
 from core.models import (
+    Alert,
+    AlertKind,
     Attendee,
     Event,
     EventQuery,
     FanStanding,
     GuildConfig,
     Hold,
+    Interest,
+    InterestKind,
     LedgerEntry,
     LedgerTotals,
+    MemberPrefs,
     NewWaitlistEntry,
     Notice,
     Order,
+    Recipient,
     Seat,
     SeatStatus,
     SectionAvailability,
@@ -299,6 +305,52 @@ class WaitlistRepository(Protocol):
         ...
 
 
+class MemberRepository(Protocol):
+    async def remember(self, locales: dict[int, str], now: datetime) -> None:
+        """Stores the language each member last used Picket in."""
+        ...
+
+    async def get(self, user_id: int) -> MemberPrefs | None: ...
+    async def save(self, prefs: MemberPrefs, now: datetime) -> None: ...
+    async def dms_closed(self, user_id: int, now: datetime) -> None: ...
+    async def dm_channel(self, user_id: int, channel_id: int) -> None: ...
+
+
+class InterestRepository(Protocol):
+    async def add(self, guild_id: int, user_id: int, kind: InterestKind, value: str, now: datetime) -> bool:
+        """False when the member has that interest already."""
+        ...
+
+    async def remove(self, interest_id: int, user_id: int) -> bool: ...
+    async def of_member(self, guild_id: int, user_id: int) -> list[Interest]: ...
+
+
+class AlertRepository(Protocol):
+    async def schedule(self, event_id: int, kinds: Sequence[AlertKind], now: datetime) -> None:
+        """One alert of each kind per event, however often this is called."""
+        ...
+
+    async def due(self, now: datetime, sale_lead: datetime, start_lead: datetime, limit: int) -> list[Alert]:
+        """Alerts not finished whose moment has come: a new event's at once, a sale reminder once the
+        sale opens before ``sale_lead``, a start reminder once the event starts before ``start_lead``."""
+        ...
+
+    async def take(self, alert_id: int) -> Alert | None:
+        """Locks an unfinished alert for this transaction; None when finished or another runner has it."""
+        ...
+
+    async def matching(self, event: Event, after_user: int, limit: int) -> list[Recipient]:
+        """Members of the event's server whose interests match it, each once, in id order after
+        ``after_user``; the organizer never."""
+        ...
+
+    async def holders(self, event_id: int, after_user: int, limit: int) -> list[Recipient]:
+        """Members holding a live ticket of the event, each once, in id order after ``after_user``."""
+        ...
+
+    async def advance(self, alert_id: int, after_user: int, sent: int, done: bool, now: datetime) -> None: ...
+
+
 class AppStateRepository(Protocol):
     """Small named values Picket keeps for itself (the hash of the last synced command set)."""
 
@@ -307,7 +359,18 @@ class AppStateRepository(Protocol):
 
 
 class Outbox(Protocol):
-    async def add(self, kind: str, payload: dict[str, Any], now: datetime) -> int: ...
+    async def add(
+        self, kind: str, payload: dict[str, Any], now: datetime, not_before: datetime | None = None
+    ) -> int:
+        """Queues a notice; with ``not_before``, nobody sends it earlier (a member's quiet hours)."""
+        ...
+
+    async def add_many(
+        self, kind: str, notices: Sequence[tuple[dict[str, Any], datetime]], now: datetime
+    ) -> None:
+        """Queues many notices of one kind, each with the moment it may go out."""
+        ...
+
     async def claim(
         self, now: datetime, lease_until: datetime, limit: int, ids: Sequence[int] | None = None
     ) -> list[Notice]:
@@ -338,6 +401,9 @@ class UnitOfWork(Protocol):
     outbox: Outbox
     app_state: AppStateRepository
     waitlist: WaitlistRepository
+    members: MemberRepository
+    interests: InterestRepository
+    alerts: AlertRepository
     # The steps of a sale are whole transactions of their own: used without entering the unit.
     box_office: BoxOffice
 

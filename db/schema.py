@@ -251,6 +251,50 @@ waitlist_lines = Table(
     Index("ix_waitlist_lines_waiting", "waiting"),
 )
 
+members = Table(
+    "members",
+    metadata,
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("locale", String(8), nullable=False),
+    Column("time_zone", String(64), nullable=True),
+    Column("quiet_start", Integer, nullable=True),
+    Column("quiet_end", Integer, nullable=True),
+    Column("muted_until", DateTime, nullable=True),
+    Column("dms_closed_at", DateTime, nullable=True),
+    # Known once Picket has opened a DM with the member: a DM then costs one request, not two.
+    Column("dm_channel_id", BigInteger, nullable=True),
+    Column("updated_at", DateTime, nullable=False),
+)
+
+interests = Table(
+    "interests",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("guild_id", BigInteger, nullable=False),
+    Column("user_id", BigInteger, nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("value", String(60), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    UniqueConstraint("guild_id", "user_id", "kind", "value"),
+    Index("ix_interests_match", "guild_id", "kind", "value", "user_id"),
+)
+
+# One row per event and kind of alert; ``after_user`` is how far the fan-out has got, moved in the
+# same transaction as the notices it queued, so a crash or a second runner never DMs a member twice.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("event_id", BigInteger, ForeignKey("events.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("after_user", BigInteger, nullable=False),
+    Column("sent", Integer, nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("done_at", DateTime, nullable=True),
+    UniqueConstraint("event_id", "kind"),
+    Index("ix_alerts_open", "done_at", "kind"),
+)
+
 app_state = Table(
     "app_state",
     metadata,

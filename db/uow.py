@@ -17,6 +17,7 @@ from db.repositories.booking import FanRepo, GeneralAdmissionRepo, HoldRepo, Sea
 from db.repositories.events import EventRepo
 from db.repositories.guilds import AppStateRepo, GuildRepo
 from db.repositories.ledger import LedgerRepo
+from db.repositories.members import AlertRepo, InterestRepo, MemberRepo
 from db.repositories.orders import OrderRepo, OutboxRepo, TicketRepo
 from db.repositories.waitlist import WaitlistRepo
 
@@ -74,6 +75,9 @@ class SqlUnitOfWork:
         self.outbox = OutboxRepo(conn)
         self.app_state = AppStateRepo(conn)
         self.waitlist = WaitlistRepo(conn)
+        self.members = MemberRepo(conn)
+        self.interests = InterestRepo(conn)
+        self.alerts = AlertRepo(conn)
         return self
 
     @property

@@ -11,6 +11,7 @@ from core.layout import MAX_PRICE, SectionSpec, parse_layout
 from core.models import CATEGORIES, Event, EventQuery, EventStatus, Seat, SectionAvailability
 from core.ports import NewEvent, UnitOfWork
 from core.retry import retrying
+from core.services.alerts import ALERT_KINDS
 from core.services.guilds import require_organizer
 from core.services.showing import changed, seen_now
 
@@ -209,6 +210,9 @@ async def publish_event(event_id: int, caller: Caller, uow: UnitOfWork, clock: C
         # Only the request that moves the draft announces it, however many clicks arrive together.
         if not await uow.events.set_status(event_id, EventStatus.PUBLISHED, only_from=EventStatus.DRAFT):
             return Published(replace(event, status=EventStatus.PUBLISHED), channel, newly=False)
+        # The alerts go out from a job, however many members follow; their moments come from the
+        # event's times as they stand when each is due, so an edit moves them too.
+        await uow.alerts.schedule(event_id, ALERT_KINDS, clock.now())
         await uow.commit()
     changed(uow, event_id)
     return Published(replace(event, status=EventStatus.PUBLISHED), channel, newly=True)

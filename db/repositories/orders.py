@@ -48,6 +48,18 @@ class OrderRepo(Repo):
         return Order(*row) if row is not None else None
 
 
+def _notice(kind: str, payload: dict[str, Any], now: datetime, not_before: datetime | None) -> dict[str, Any]:
+    # A notice that must wait (a member's quiet hours) starts out as if leased until then.
+    return {
+        "kind": kind,
+        "payload": json.dumps(payload),
+        "created_at": now,
+        "attempts": 0,
+        "status": NoticeStatus.PENDING,
+        "claimed_until": not_before,
+    }
+
+
 _TICKET_COLUMNS = (
     tickets.c.id,
     tickets.c.order_id,
@@ -165,15 +177,19 @@ class TicketRepo(Repo):
 
 
 class OutboxRepo(Repo):
-    async def add(self, kind: str, payload: dict[str, Any], now: datetime) -> int:
-        values = {
-            "kind": kind,
-            "payload": json.dumps(payload),
-            "created_at": now,
-            "attempts": 0,
-            "status": NoticeStatus.PENDING,
-        }
-        return new_id(await self.conn.execute(insert(outbox).values(**values)))
+    async def add(
+        self, kind: str, payload: dict[str, Any], now: datetime, not_before: datetime | None = None
+    ) -> int:
+        return new_id(
+            await self.conn.execute(insert(outbox).values(**_notice(kind, payload, now, not_before)))
+        )
+
+    async def add_many(
+        self, kind: str, notices: Sequence[tuple[dict[str, Any], datetime]], now: datetime
+    ) -> None:
+        if notices:
+            rows = [_notice(kind, payload, now, at if at > now else None) for payload, at in notices]
+            await self.conn.execute(insert(outbox), rows)
 
     async def claim(
         self, now: datetime, lease_until: datetime, limit: int, ids: Sequence[int] | None = None

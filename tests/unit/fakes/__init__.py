@@ -13,13 +13,16 @@ from core.errors import Retryable
 from core.ledger import Account
 from core.models import FanStanding, Hold, SeatStatus
 from core.ports import (
+    AlertRepository,
     AppStateRepository,
     EventRepository,
     FanRepository,
     GeneralAdmissionRepository,
     GuildRepository,
     HoldRepository,
+    InterestRepository,
     LedgerRepository,
+    MemberRepository,
     OrderRepository,
     Outbox,
     SeatRepository,
@@ -29,6 +32,7 @@ from core.ports import (
 from tests.unit.fakes.booking import FakeFans, FakeGeneralAdmission, FakeHolds, FakeSeats
 from tests.unit.fakes.box_office import FakeBoxOffice
 from tests.unit.fakes.events import FakeAppState, FakeEvents, FakeGuilds
+from tests.unit.fakes.members import FakeAlerts, FakeInterests, FakeMembers
 from tests.unit.fakes.sales import (
     ConstraintViolation,
     FakeLedger,
@@ -58,6 +62,9 @@ class FakeUnitOfWork:
     outbox: Outbox
     app_state: AppStateRepository
     waitlist: WaitlistRepository
+    members: MemberRepository
+    interests: InterestRepository
+    alerts: AlertRepository
     box_office: BoxOffice
 
     def __init__(self) -> None:
@@ -79,6 +86,9 @@ class FakeUnitOfWork:
         self.outbox = FakeOutbox(self._open_state)
         self.app_state = FakeAppState(self._open_state)
         self.waitlist = FakeWaitlist(self._open_state)
+        self.members = FakeMembers(self._open_state)
+        self.interests = FakeInterests(self._open_state)
+        self.alerts = FakeAlerts(self._open_state)
         self.box_office = FakeBoxOffice(lambda: self)
 
     def for_reading(self) -> Self:

@@ -179,11 +179,20 @@ class FakeLedger(Repo):
 
 
 class FakeOutbox(Repo):
-    async def add(self, kind: str, payload: dict[str, Any], now: datetime) -> int:
+    async def add(
+        self, kind: str, payload: dict[str, Any], now: datetime, not_before: datetime | None = None
+    ) -> int:
         notice_id = self.db.new_id("outbox")
         # Stored as the database stores it, so a payload that is not JSON fails here too.
-        self.db.outbox.append(OutboxRow(notice_id, kind, json.loads(json.dumps(payload)), now))
+        row = OutboxRow(notice_id, kind, json.loads(json.dumps(payload)), now, claimed_until=not_before)
+        self.db.outbox.append(row)
         return notice_id
+
+    async def add_many(
+        self, kind: str, notices: Sequence[tuple[dict[str, Any], datetime]], now: datetime
+    ) -> None:
+        for payload, at in notices:
+            await self.add(kind, payload, now, at if at > now else None)
 
     async def claim(
         self, now: datetime, lease_until: datetime, limit: int, ids: Sequence[int] | None = None

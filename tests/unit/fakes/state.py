@@ -10,12 +10,16 @@ from typing import Any
 
 from core.ledger import GUARDED_KINDS, Account, AccountKind
 from core.models import (
+    Alert,
+    AlertKind,
     Event,
     FanStanding,
     GuildConfig,
     Hold,
+    Interest,
     LedgerEntry,
     LedgerTotals,
+    MemberPrefs,
     NoticeStatus,
     Order,
     Seat,
@@ -62,6 +66,19 @@ class CapacityRow:
 
 
 @dataclass
+class AlertRow:
+    id: int
+    event_id: int
+    kind: AlertKind
+    after_user: int = 0
+    sent: int = 0
+    done: bool = False
+
+    def alert(self) -> Alert:
+        return Alert(self.id, self.event_id, self.kind, self.after_user)
+
+
+@dataclass
 class LineRow:
     waiting: int
     closes_at: datetime
@@ -105,6 +122,9 @@ class State:
     app_state: dict[str, str] = field(default_factory=dict)
     waitlist: dict[int, WaitlistEntry] = field(default_factory=dict)
     lines: dict[int, LineRow] = field(default_factory=dict)
+    members: dict[int, MemberPrefs] = field(default_factory=dict)
+    interests: dict[int, Interest] = field(default_factory=dict)
+    alerts: dict[int, AlertRow] = field(default_factory=dict)
 
     def new_id(self, table: str) -> int:
         self.last_ids[table] = self.last_ids.get(table, 0) + 1
