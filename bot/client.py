@@ -32,6 +32,7 @@ COGS: tuple[str, ...] = (
     "cogs.wallet",
     "cogs.tickets",
     "cogs.waitlist",
+    "cogs.interests",
 )
 
 

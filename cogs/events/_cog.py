@@ -15,11 +15,13 @@ from cogs.booking._views import BookButton
 from cogs.events._embeds import event_embed, list_embed
 from cogs.events._organizer import OrganizerCommands
 from cogs.events._views import CreateEventForm, DetailsButton, EventPager, PreviewView
+from cogs.interests._views import FollowButton
 from cogs.shared.autocomplete import event_choices
 from cogs.shared.caller import caller_of
+from cogs.shared.choices import CATEGORY_CHOICES
 from cogs.shared.seatmap import seat_map_file
 from cogs.shared.text import plain
-from core.models import CATEGORIES, EventQuery
+from core.models import EventQuery
 from core.runtime import Runtime
 from core.services.events import (
     CreateEvent,
@@ -36,9 +38,6 @@ from core.timeparse import parse_local, parse_local_until
 
 log = logging.getLogger(__name__)
 
-CATEGORY_CHOICES = [
-    app_commands.Choice(name=_(c.capitalize(), key=f"category.{c}"), value=c) for c in CATEGORIES
-]
 PAGE_SIZE = 5
 
 
@@ -166,6 +165,7 @@ class EventCog(
         view = discord.ui.View(timeout=None)
         view.add_item(BookButton(event_id, t("event.book_button", locale)))
         view.add_item(DetailsButton(event_id, t("event.details_button", locale)))
+        view.add_item(FollowButton(details.event.organizer_id, t("interests.follow_button", locale)))
         picture = await seat_map_file(interaction.client, details.event, details.seats, details.stamp, locale)
         try:
             await channel.send(

@@ -15,6 +15,8 @@ from cogs.pictures.qr import qr_png
 from cogs.shared.text import plain
 from core.models import Notice
 from core.runtime import Runtime
+from core.services.alerts import alert_event
+from core.services.interests import dm_opened, dms_refused
 from core.services.outbox import Delivery, deliver_notices
 from core.services.tickets import TicketCard, held_card, order_cards
 
@@ -73,20 +75,31 @@ class DiscordDeliverer:
     async def deliver(self, notice: Notice) -> Delivery:
         user_id = int(notice.payload["user_id"])
         try:
-            user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
             messages = await self._messages(notice)
-            for index, message in enumerate(messages):
-                await user.send(nonce=f"picket-{notice.id}-{index}", **message)
+            if messages:
+                channel = await self._dm_channel(user_id, notice.payload.get("channel_id"))
+                for index, message in enumerate(messages):
+                    await channel.send(nonce=f"picket-{notice.id}-{index}", **message)
         except discord.NotFound:
             return Delivery.UNREACHABLE
         except discord.Forbidden as error:
             if error.code == DM_CLOSED:
                 log.info("member %s has closed DMs; notice %s stays in /tickets", user_id, notice.id)
+                await dms_refused(user_id, self.runtime.uow(), self.runtime.clock)
             return Delivery.UNREACHABLE
         except discord.HTTPException as error:
             log.warning("notice %s: Discord answered %s, will try again", notice.id, error.status)
             return Delivery.RETRY
         return Delivery.SENT
+
+    async def _dm_channel(self, user_id: int, known: object) -> discord.abc.Messageable:
+        """The member's DM channel: the one Picket knows (one request per DM), else opened now and kept."""
+        if isinstance(known, int):
+            return self.client.get_partial_messageable(known, type=discord.ChannelType.private)
+        user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
+        channel = user.dm_channel or await user.create_dm()
+        await dm_opened(user_id, channel.id, self.runtime.uow())
+        return channel
 
     async def _messages(self, notice: Notice) -> list[dict[str, Any]]:
         # DMs have no interaction locale; Picket's first users are Korean, English follows each line.
@@ -106,6 +119,8 @@ class DiscordDeliverer:
                     returned=money(int(payload["returned"]), currency),
                 )
             return messages
+        if notice.kind == "alert":
+            return await self._alert(payload, locale)
         if notice.kind == "waitlist_closed":
             key = "dm.waitlist_cancelled" if payload.get("cancelled") else "dm.waitlist_closed"
             amount = money(int(payload["amount"]), str(payload.get("currency", "KRW")))
@@ -123,6 +138,28 @@ class DiscordDeliverer:
         if notice.kind in ("ticket_cancelled", "ticket_refunded", "event_cancelled"):
             return [{"content": _refund_text(notice.kind, payload, locale)}]
         raise ValueError(f"unknown notice kind {notice.kind}")
+
+    async def _alert(self, payload: dict[str, Any], locale: object) -> list[dict[str, Any]]:
+        event = await alert_event(int(payload["event_id"]), self.runtime.uow())
+        if event is None:
+            return []  # cancelled (or gone) since: nothing worth a DM
+        kind = str(payload["alert"])
+        text = t(
+            f"alert.{kind}",
+            locale,
+            title=plain(event.title),
+            when=stamp(event.starts_at, "F"),
+            sale=stamp(event.sale_opens_at, "R"),
+        )
+        message: dict[str, Any] = {"content": text}
+        if kind != "starts_soon":
+            # Imported here: the booking cog imports this module to deliver its receipts.
+            from cogs.booking._views import BookButton
+
+            view = discord.ui.View(timeout=None)
+            view.add_item(BookButton(event.id, t("alert.book_button", locale)))
+            message["view"] = view
+        return [message]
 
     async def _ticket_messages(
         self, cards: list[TicketCard], locale: object, key: str

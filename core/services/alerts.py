@@ -95,11 +95,21 @@ def _notices(
         if at is None:
             continue  # muted, or DMs closed
         locale = recipient.prefs.locale if recipient.prefs is not None else server_locale
-        payload = {
+        payload: dict[str, Any] = {
             "alert": alert.kind.value,
             "event_id": event.id,
             "user_id": recipient.user_id,
             "locale": locale,
         }
+        if recipient.prefs is not None and recipient.prefs.dm_channel_id is not None:
+            payload["channel_id"] = recipient.prefs.dm_channel_id
         notices.append((payload, at))
     return notices
+
+
+@retrying
+async def alert_event(event_id: int, uow: UnitOfWork) -> Event | None:
+    """The event an alert is about, while it is still worth telling anyone about."""
+    async with uow.for_reading():
+        event = await uow.events.get(event_id)
+    return event if event is not None and event.status is EventStatus.PUBLISHED else None

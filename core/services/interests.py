@@ -154,3 +154,19 @@ async def quiet_hours(
         await uow.members.save(prefs, clock.now())
         await uow.commit()
     return prefs
+
+
+@retrying
+async def dm_opened(user_id: int, channel_id: int, uow: UnitOfWork) -> None:
+    """Picket opened a DM with the member: later DMs go straight to it (one request, not two)."""
+    async with uow:
+        await uow.members.dm_channel(user_id, channel_id)
+        await uow.commit()
+
+
+@retrying
+async def dms_refused(user_id: int, uow: UnitOfWork, clock: Clock) -> None:
+    """The member does not take DMs from Picket: alerts skip them from now on."""
+    async with uow:
+        await uow.members.dms_closed(user_id, clock.now())
+        await uow.commit()

@@ -236,6 +236,7 @@ async def test_publishing_announces_the_event_with_book_and_details_buttons(worl
     assert [(b["label"], b["custom_id"]) for b in post.buttons] == [
         ("예매하기", f"picket:book:{event_id}"),
         ("상세 정보", f"picket:show:{event_id}"),
+        ("기획자 팔로우", f"picket:follow:{world.organizer.id}"),
     ]
     assert post.attachment("seatmap.png").data.startswith(b"\x89PNG")
 

@@ -264,6 +264,7 @@ async def test_forged_book_and_details_buttons_for_a_seoul_event_get_nothing_in_
     assert {b["custom_id"] for b in post.buttons} == {
         f"picket:book:{busan_event}",
         f"picket:show:{busan_event}",
+        f"picket:follow:{busan.organizer.id}",
     }
     forged = [f"picket:book:{seoul_event}", f"picket:show:{seoul_event}"]
     made_up = [f"picket:book:{NO_SUCH_EVENT}", f"picket:show:{NO_SUCH_EVENT}"]
