@@ -13,7 +13,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
 from discord.ext import commands
 
+from bot.i18n import language
 from bot.i18n.translator import PicketTranslator
+from bot.pacing import GlobalPace, pace_requests
 from cogs.notifications import DiscordDeliverer
 from cogs.shared.errors import report
 from cogs.shared.seatmap import SeatMaps
@@ -24,6 +26,8 @@ from scheduler.runner import build_scheduler
 log = logging.getLogger(__name__)
 
 HTTP_CONNECTIONS = 64
+# Below Discord's 50 a second, leaving room for a clock that runs a little fast on either side.
+GLOBAL_REQUESTS_PER_SECOND = 48.0
 KEEPALIVE_SECONDS = 60
 COGS: tuple[str, ...] = (
     "cogs.setup",
@@ -53,7 +57,13 @@ class PicketTree(app_commands.CommandTree["PicketBot"]):
 
 class PicketBot(commands.AutoShardedBot):
     def __init__(
-        self, runtime: Runtime, *, run_scheduler: bool = True, force_sync: bool = False, **options: Any
+        self,
+        runtime: Runtime,
+        *,
+        run_scheduler: bool = True,
+        force_sync: bool = False,
+        requests_per_second: float = GLOBAL_REQUESTS_PER_SECOND,
+        **options: Any,
     ) -> None:
         # The default intents: Picket needs no privileged one. Member names come with each interaction.
         options.setdefault("intents", discord.Intents.default())
@@ -68,6 +78,8 @@ class PicketBot(commands.AutoShardedBot):
             command_prefix=commands.when_mentioned, tree_cls=PicketTree, help_command=None, **options
         )
         self.runtime = runtime
+        self.pace = GlobalPace(requests_per_second)
+        pace_requests(self.http, self.pace)
         self.seat_maps = SeatMaps()
         self.scheduler: AsyncIOScheduler | None = None
         self._run_scheduler = run_scheduler
@@ -81,6 +93,10 @@ class PicketBot(commands.AutoShardedBot):
         if self._run_scheduler:
             self.scheduler = build_scheduler(self.runtime, DiscordDeliverer(self, self.runtime))
             self.scheduler.start()
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        # Noted in memory only; a job writes what changed in one statement (DMs later speak it).
+        self.runtime.seen.saw(interaction.user.id, language(interaction.locale))
 
     async def sync_commands(self, *, force: bool = False) -> bool:
         """Sends the command set to Discord when it differs from the last one sent; True if it did."""

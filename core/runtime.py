@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from core.clock import Clock
 from core.payments import PaymentProvider
 from core.ports import UnitOfWork
+from core.services.interests import SeenMembers
 from core.ticket_codes import TicketCodes
 
 
@@ -24,6 +25,8 @@ class Runtime:
     waitlist_close_hours: int = 3
     # None: no way to add money to a wallet here (real Discord without a real provider).
     payments: PaymentProvider | None = None
+    # The language each member last used, gathered per interaction and written now and then.
+    seen: SeenMembers = field(default_factory=SeenMembers)
 
     def uow(self) -> UnitOfWork:
         """A fresh unit of work: one per interaction or job item, never shared between tasks."""

@@ -295,6 +295,15 @@ alerts = Table(
     Index("ix_alerts_open", "done_at", "kind"),
 )
 
+# The public post of each announced event, so a DM can point fans to it.
+announcements = Table(
+    "announcements",
+    metadata,
+    Column("event_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("channel_id", BigInteger, nullable=False),
+    Column("message_id", BigInteger, nullable=False),
+)
+
 app_state = Table(
     "app_state",
     metadata,

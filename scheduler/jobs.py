@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 
 from core.runtime import Runtime
+from core.services.alerts import fan_out_alerts
 from core.services.booking import expire_due_holds
+from core.services.interests import remember_members
 from core.services.organizer import refund_cancelled_events
-from core.services.outbox import Deliverer, deliver_notices
+from core.services.outbox import Deliverer, drain_notices
 from core.services.waitlist import close_waitlists
 from core.services.waitlist_assign import serve_waitlists
 
@@ -22,8 +24,7 @@ async def expire_holds(runtime: Runtime) -> int:
 
 
 async def send_notices(runtime: Runtime, deliverer: Deliverer) -> int:
-    outcomes = await deliver_notices(runtime.uow, deliverer, runtime.clock)
-    return len(outcomes)
+    return await drain_notices(runtime.uow, deliverer, runtime.clock)
 
 
 async def refund_cancellations(runtime: Runtime) -> int:
@@ -52,3 +53,17 @@ async def close_waitlists_job(runtime: Runtime) -> int:
     for line in closed:
         log.info("waitlist of event %s closed: %d entries refunded", line.event_id, line.entries)
     return sum(line.entries for line in closed)
+
+
+async def fan_out_alerts_job(runtime: Runtime) -> int:
+    """New events and reminders to the members who want them, a batch per transaction."""
+    steps = await fan_out_alerts(runtime.uow, runtime.clock, runtime.zone)
+    queued = sum(step.queued for step in steps)
+    if queued:
+        log.info("queued %d alert DMs", queued)
+    return queued
+
+
+async def remember_members_job(runtime: Runtime) -> int:
+    """The languages members used since the last run, in one statement."""
+    return await remember_members(runtime.seen, runtime.uow(), runtime.clock)

@@ -17,6 +17,7 @@ def build_scheduler(
     outbox_seconds: float = 2,
     refund_seconds: float = 10,
     waitlist_seconds: float = 3,
+    alert_seconds: float = 5,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
@@ -39,5 +40,11 @@ def build_scheduler(
     )
     scheduler.add_job(
         jobs.close_waitlists_job, "interval", seconds=refund_seconds, args=[runtime], id="close_waitlists"
+    )
+    scheduler.add_job(
+        jobs.fan_out_alerts_job, "interval", seconds=alert_seconds, args=[runtime], id="fan_out_alerts"
+    )
+    scheduler.add_job(
+        jobs.remember_members_job, "interval", seconds=alert_seconds, args=[runtime], id="remember_members"
     )
     return scheduler

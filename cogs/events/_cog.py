@@ -32,6 +32,7 @@ from core.services.events import (
     event_details,
     list_events,
     publish_event,
+    record_announcement,
 )
 from core.services.guilds import check_organizer
 from core.timeparse import parse_local, parse_local_until
@@ -168,7 +169,7 @@ class EventCog(
         view.add_item(FollowButton(details.event.organizer_id, t("interests.follow_button", locale)))
         picture = await seat_map_file(interaction.client, details.event, details.seats, details.stamp, locale)
         try:
-            await channel.send(
+            post = await channel.send(
                 content=t("publish.announcement", locale, title=plain(details.event.title)),
                 embed=event_embed(details, locale, details.event.phase(self.runtime.clock.now())),
                 view=view,
@@ -177,6 +178,7 @@ class EventCog(
         except discord.HTTPException:
             log.warning("could not announce event %s in channel %s", event_id, channel_id)
             return None
+        await record_announcement(event_id, channel.id, post.id, self.runtime.uow())
         return channel.mention
 
     @app_commands.command(name="edit", description=_("Change your event"))

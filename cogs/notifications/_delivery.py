@@ -15,7 +15,7 @@ from cogs.pictures.qr import qr_png
 from cogs.shared.text import plain
 from core.models import Notice
 from core.runtime import Runtime
-from core.services.alerts import alert_event
+from core.services.alerts import alert_subject
 from core.services.interests import dm_opened, dms_refused
 from core.services.outbox import Delivery, deliver_notices
 from core.services.tickets import TicketCard, held_card, order_cards
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 TICKETS_PER_MESSAGE = 9
 DM_CLOSED = 50007
 EVENT_LENGTH = timedelta(hours=3)
+DISCORD_WEB = "https://discord.com"
 
 
 def ticket_embed(card: TicketCard, code: str, locale: object) -> discord.Embed:
@@ -96,8 +97,8 @@ class DiscordDeliverer:
         """The member's DM channel: the one Picket knows (one request per DM), else opened now and kept."""
         if isinstance(known, int):
             return self.client.get_partial_messageable(known, type=discord.ChannelType.private)
-        user = self.client.get_user(user_id) or await self.client.fetch_user(user_id)
-        channel = user.dm_channel or await user.create_dm()
+        # Opened by id alone: looking the member up first would cost a request of its own.
+        channel = await self.client.create_dm(discord.Object(user_id))
         await dm_opened(user_id, channel.id, self.runtime.uow())
         return channel
 
@@ -140,10 +141,10 @@ class DiscordDeliverer:
         raise ValueError(f"unknown notice kind {notice.kind}")
 
     async def _alert(self, payload: dict[str, Any], locale: object) -> list[dict[str, Any]]:
-        event = await alert_event(int(payload["event_id"]), self.runtime.uow())
-        if event is None:
+        subject = await alert_subject(int(payload["event_id"]), self.runtime.uow())
+        if subject is None:
             return []  # cancelled (or gone) since: nothing worth a DM
-        kind = str(payload["alert"])
+        event, kind = subject.event, str(payload["alert"])
         text = t(
             f"alert.{kind}",
             locale,
@@ -153,11 +154,17 @@ class DiscordDeliverer:
         )
         message: dict[str, Any] = {"content": text}
         if kind != "starts_soon":
-            # Imported here: the booking cog imports this module to deliver its receipts.
-            from cogs.booking._views import BookButton
-
+            # Booking happens in the event's server, where the member's roles and limits are known: the
+            # button leads to the event's post there (its Book button), or to the server.
+            where = (
+                f"{event.guild_id}/{subject.post[0]}/{subject.post[1]}" if subject.post else event.guild_id
+            )
             view = discord.ui.View(timeout=None)
-            view.add_item(BookButton(event.id, t("alert.book_button", locale)))
+            view.add_item(
+                discord.ui.Button(
+                    label=t("alert.book_button", locale)[:80], url=f"{DISCORD_WEB}/channels/{where}"
+                )
+            )
             message["view"] = view
         return [message]
 

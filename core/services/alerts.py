@@ -107,9 +107,17 @@ def _notices(
     return notices
 
 
+@dataclass(frozen=True)
+class AlertSubject:
+    event: Event
+    post: tuple[int, int] | None  # the channel and message of its public post
+
+
 @retrying
-async def alert_event(event_id: int, uow: UnitOfWork) -> Event | None:
-    """The event an alert is about, while it is still worth telling anyone about."""
+async def alert_subject(event_id: int, uow: UnitOfWork) -> AlertSubject | None:
+    """The event an alert is about, while it is still worth telling anyone about, and its post."""
     async with uow.for_reading():
         event = await uow.events.get(event_id)
-    return event if event is not None and event.status is EventStatus.PUBLISHED else None
+        if event is None or event.status is not EventStatus.PUBLISHED:
+            return None
+        return AlertSubject(event, await uow.events.announcement(event_id))

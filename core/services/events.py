@@ -343,3 +343,11 @@ def _listed(event: Event, viewer_id: int, now: datetime) -> bool:
     if event.status is EventStatus.DRAFT:
         return event.organizer_id == viewer_id
     return event.status is EventStatus.PUBLISHED and event.starts_at > now
+
+
+@retrying
+async def record_announcement(event_id: int, channel_id: int, message_id: int, uow: UnitOfWork) -> None:
+    """Where the event's public post is, so DMs about it can lead fans there."""
+    async with uow:
+        await uow.events.announced(event_id, channel_id, message_id)
+        await uow.commit()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -66,20 +67,48 @@ async def deliver_notices(
     *,
     ids: Sequence[int] | None = None,
     limit: int = 20,
+    concurrency: int = 1,
 ) -> dict[int, Delivery]:
-    """Claims due notices (or just ``ids``), sends each, and records how it went."""
+    """Claims due notices (or just ``ids``), sends each (``concurrency`` at a time; the deliverer keeps
+    to Discord's pace), and records how it went."""
     notices = await _claim(new_uow(), clock, limit, ids)
     outcomes: dict[int, Delivery] = {}
-    for notice in notices:
-        error = None
-        try:
-            outcome = await deliverer.deliver(notice)
-        except Exception as exc:
-            log.exception("notice %s (%s) failed to send", notice.id, notice.kind)
-            outcome, error = Delivery.RETRY, type(exc).__name__
-        await _finish(new_uow(), clock, notice, outcome, error)
-        outcomes[notice.id] = outcome
+    slots = asyncio.Semaphore(concurrency)
+
+    async def send(notice: Notice) -> None:
+        async with slots:
+            error = None
+            try:
+                outcome = await deliverer.deliver(notice)
+            except Exception as exc:
+                log.exception("notice %s (%s) failed to send", notice.id, notice.kind)
+                outcome, error = Delivery.RETRY, type(exc).__name__
+            await _finish(new_uow(), clock, notice, outcome, error)
+            outcomes[notice.id] = outcome
+
+    await asyncio.gather(*(send(notice) for notice in notices))
     return outcomes
+
+
+async def drain_notices(
+    new_uow: Callable[[], UnitOfWork],
+    deliverer: Deliverer,
+    clock: Clock,
+    *,
+    batch: int = 100,
+    concurrency: int = 16,
+    budget: timedelta = timedelta(seconds=20),
+) -> int:
+    """The job: sends batch after batch while notices are due, for about ``budget`` (real time, so a
+    backlog of thousands keeps flowing at Discord's pace rather than a batch per run)."""
+    loop = asyncio.get_running_loop()
+    ends = loop.time() + budget.total_seconds()
+    sent = 0
+    while True:
+        outcomes = await deliver_notices(new_uow, deliverer, clock, limit=batch, concurrency=concurrency)
+        sent += len(outcomes)
+        if len(outcomes) < batch or loop.time() >= ends:
+            return sent
 
 
 @retrying

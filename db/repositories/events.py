@@ -8,8 +8,8 @@ from sqlalchemy import and_, func, insert, or_, select, update
 
 from core.models import Event, EventQuery, EventStatus, TicketStatus
 from core.ports import NewEvent
-from db.repositories._base import Repo, new_id
-from db.schema import events, general_admission, tickets
+from db.repositories._base import Repo, insert_ignoring_duplicates, new_id
+from db.schema import announcements, events, general_admission, tickets
 
 # The times of an event row, which a box office reads as text (SQLite's rows, MariaDB's JSON).
 _TIMES = ("starts_at", "sale_opens_at", "created_at", "cancelled_at", "refunds_done_at")
@@ -97,6 +97,20 @@ class EventRepo(Repo):
             tickets.c.event_id == event_id, tickets.c.status == TicketStatus.ACTIVE
         )
         return int((await self.conn.execute(query)).scalar() or 0)
+
+    async def announced(self, event_id: int, channel_id: int, message_id: int) -> None:
+        await self.conn.execute(
+            insert_ignoring_duplicates(
+                announcements, event_id=event_id, channel_id=channel_id, message_id=message_id
+            )
+        )
+
+    async def announcement(self, event_id: int) -> tuple[int, int] | None:
+        a = announcements.c
+        row = (
+            await self.conn.execute(select(a.channel_id, a.message_id).where(a.event_id == event_id))
+        ).first()
+        return (int(row[0]), int(row[1])) if row is not None else None
 
     async def awaiting_refunds(self, limit: int) -> list[int]:
         e = events.c

@@ -15,7 +15,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.client import PicketBot
-from bot.devserver import Channel, DevServer, Guild, InteractionResult, Member, Message, Role
+from bot.devserver import (
+    Channel,
+    DevServer,
+    DevServerConfig,
+    Guild,
+    InteractionResult,
+    Member,
+    Message,
+    Role,
+)
 from bot.devserver.testing import FAST_GUILD_READY, running_bot, serve
 from core.caller import Caller
 from core.clock import FrozenClock
@@ -159,7 +168,7 @@ def real_now() -> datetime:
 
 
 @contextlib.asynccontextmanager
-async def picket_world(data_dir: Path) -> AsyncIterator[World]:
+async def picket_world(data_dir: Path, config: DevServerConfig | None = None) -> AsyncIterator[World]:
     engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'picket.db'}")
     await migrate(engine)
     clock = FrozenClock(real_now())
@@ -173,7 +182,7 @@ async def picket_world(data_dir: Path) -> AsyncIterator[World]:
         payments=SandboxPayments(),
     )
     try:
-        async with serve() as server:
+        async with serve(config) as server:
             guild = server.add_guild("Seoul Arena", locale="ko", channel_names=("general", "announcements"))
             channels = {c.name: c for c in guild.text_channels()}
             organizers = server.add_role(guild, "Organizers")

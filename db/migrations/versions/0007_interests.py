@@ -1,4 +1,4 @@
-"""members' settings, interests and interest alerts; notices that wait for a member's quiet hours
+"""members' settings, interests and interest alerts; where each event was announced
 
 Revision ID: 0007
 Revises: 0006
@@ -60,9 +60,17 @@ def upgrade() -> None:
         sa.UniqueConstraint("event_id", "kind", name=op.f("uq_alerts_event_id_kind")),
     )
     op.create_index("ix_alerts_open", "alerts", ["done_at", "kind"])
+    op.create_table(
+        "announcements",
+        sa.Column("event_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("channel_id", sa.BigInteger(), nullable=False),
+        sa.Column("message_id", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("event_id", name=op.f("pk_announcements")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("announcements")
     op.drop_index("ix_alerts_open", table_name="alerts")
     op.drop_table("alerts")
     op.drop_index("ix_interests_match", table_name="interests")

@@ -73,6 +73,12 @@ class FakeEvents(Repo):
             1 for t in self.db.tickets.values() if t.event_id == event_id and t.status is TicketStatus.ACTIVE
         )
 
+    async def announced(self, event_id: int, channel_id: int, message_id: int) -> None:
+        self.db.announcements.setdefault(event_id, (channel_id, message_id))
+
+    async def announcement(self, event_id: int) -> tuple[int, int] | None:
+        return self.db.announcements.get(event_id)
+
     async def awaiting_refunds(self, limit: int) -> list[int]:
         pending = [
             e

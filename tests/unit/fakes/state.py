@@ -125,6 +125,7 @@ class State:
     members: dict[int, MemberPrefs] = field(default_factory=dict)
     interests: dict[int, Interest] = field(default_factory=dict)
     alerts: dict[int, AlertRow] = field(default_factory=dict)
+    announcements: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     def new_id(self, table: str) -> int:
         self.last_ids[table] = self.last_ids.get(table, 0) + 1
