@@ -170,3 +170,10 @@ async def dms_refused(user_id: int, uow: UnitOfWork, clock: Clock) -> None:
     async with uow:
         await uow.members.dms_closed(user_id, clock.now())
         await uow.commit()
+
+
+async def member_locale(uow: UnitOfWork, user_id: int, otherwise: str) -> str:
+    """Inside an open unit of work: the language a member last used Picket in, for a DM they did not
+    ask for; ``otherwise`` when Picket has not seen them yet."""
+    prefs = await uow.members.get(user_id)
+    return prefs.locale if prefs is not None else otherwise

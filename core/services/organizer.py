@@ -14,6 +14,7 @@ from core.models import Attendee, Event, EventStatus, HoldStatus, SectionAvailab
 from core.ports import UnitOfWork
 from core.retry import retrying
 from core.services.events import owned_event
+from core.services.interests import member_locale
 from core.services.showing import changed
 from core.services.tickets import give_back
 
@@ -76,7 +77,7 @@ async def refund_cancelled_event(
         holds = await uow.holds.live_for_event(event_id)
     if event is None or event.status is not EventStatus.CANCELLED:
         return RefundProgress(event_id, 0, 0, 0, done=True)
-    # Nobody asked for these DMs in an interaction, so they speak the server's language.
+    # Nobody asked for these DMs in an interaction: each speaks its member's language, else the server's.
     locale = guild.locale if guild is not None else "en"
     for hold_id in holds:
         await _release_hold(hold_id, new_uow(), clock)
@@ -140,7 +141,7 @@ async def _refund_ticket(ticket_id: int, uow: UnitOfWork, clock: Clock, locale: 
             "buyer_id": ticket.buyer_id,
             "event_id": event.id,
             "amount": ticket.price,
-            "locale": locale,
+            "locale": await member_locale(uow, ticket.holder_id, locale),
         }
         await uow.outbox.add("event_cancelled", payload, now)
         await uow.commit()

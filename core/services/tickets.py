@@ -14,6 +14,7 @@ from core.ledger import Account, Transfer
 from core.models import Event, Phase, SeatStatus, Ticket, TicketStatus
 from core.ports import UnitOfWork
 from core.retry import retrying
+from core.services.interests import member_locale
 from core.services.showing import changed
 from core.services.waitlist import returns_to_line
 
@@ -109,7 +110,10 @@ async def cancel_ticket(cmd: CancelTicket, uow: UnitOfWork, clock: Clock) -> Ref
         }
         await uow.outbox.add("ticket_cancelled", payload, now)
         if ticket.buyer_id != ticket.holder_id:
-            await uow.outbox.add("ticket_refunded", {**payload, "user_id": ticket.buyer_id}, now)
+            # The buyer did not ask for this DM: it speaks their language, not the holder's.
+            buyer = {**payload, "user_id": ticket.buyer_id}
+            buyer["locale"] = await member_locale(uow, ticket.buyer_id, cmd.locale)
+            await uow.outbox.add("ticket_refunded", buyer, now)
         await uow.commit()
     changed(uow, event.id)
     return Refunded(ticket.price, ticket.buyer_id)
@@ -163,7 +167,7 @@ async def transfer_ticket(cmd: TransferTicket, uow: UnitOfWork, clock: Clock) ->
             "ticket_id": ticket.id,
             "user_id": cmd.to_user,
             "from_user": sender.user_id,
-            "locale": cmd.locale,
+            "locale": await member_locale(uow, cmd.to_user, cmd.locale),
         }
         notice = await uow.outbox.add("ticket_transferred", payload, now)
         moved = await uow.tickets.get(ticket.id)

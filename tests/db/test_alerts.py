@@ -18,11 +18,23 @@ from core.errors import InvalidInput, NotFound
 from core.models import Event, InterestKind, Notice, NoticeStatus
 from core.ports import UnitOfWork
 from core.services.alerts import fan_out_alerts
-from core.services.events import CreateEvent, create_event, publish_event
+from core.services.booking import ConfirmHold, HoldSeats, confirm_hold, hold_seats
+from core.services.events import CreateEvent, create_event, event_details, publish_event
 from core.services.interests import follow, following, mute, quiet_hours, unfollow, unmute
+from core.services.tickets import CancelTicket, TransferTicket, cancel_ticket, transfer_ticket
 from db.schema import outbox
 from db.uow import SqlUnitOfWork
-from tests.support.builders import GUILD, ORGANIZER, OTHER_GUILD, fan, organizer, set_up_guild
+from tests.support.builders import (
+    GUILD,
+    ORGANIZER,
+    OTHER_GUILD,
+    fan,
+    fund,
+    key,
+    on_sale_event,
+    organizer,
+    set_up_guild,
+)
 
 SEOUL = ZoneInfo("Asia/Seoul")
 CONCERT_FAN, JAZZ_FAN, VENUE_FAN, ORGANIZER_FAN, BOTH, NOBODY, ELSEWHERE = 11, 12, 13, 14, 15, 16, 17
@@ -186,3 +198,29 @@ async def test_two_runners_tell_each_member_once(engine: AsyncEngine, clock: Fro
         payloads = [json.loads(p) for p in (await conn.execute(select(outbox.c.payload))).scalars()]
     told = [p["user_id"] for p in payloads if p.get("alert") == "published"]
     assert sorted(told) == list(followers)
+
+
+async def test_dms_nobody_asked_for_speak_their_members_language(
+    any_uow: UnitOfWork, clock: FrozenClock
+) -> None:
+    buyer, holder = 21, 22
+    event = await on_sale_event(any_uow, clock)
+    await fund(any_uow, clock, buyer, 10_000)
+    async with any_uow:
+        await any_uow.members.remember({buyer: "ko"}, clock.now())
+        await any_uow.commit()
+    section = (await event_details(event.id, fan(buyer), any_uow, clock)).sections[0].section_id
+    held = await hold_seats(
+        HoldSeats(event.id, fan(buyer), key(), section_id=section, quantity=1), any_uow, clock
+    )
+    order = await confirm_hold(ConfirmHold(held.hold.id, fan(buyer), key()), any_uow, clock)
+    ticket = order.tickets[0].id
+    await transfer_ticket(TransferTicket(ticket, fan(buyer), holder, locale="ko"), any_uow, clock)
+    await cancel_ticket(CancelTicket(ticket, fan(holder), locale="en"), any_uow, clock)
+    async with any_uow:
+        notices = await any_uow.outbox.claim(clock.now(), clock.now(), 100)
+    spoken = {(n.kind, n.payload["user_id"]): n.payload["locale"] for n in notices}
+    # The receiver has not used Picket yet: the giver's language is the best guess; later, their own.
+    assert spoken[("ticket_transferred", holder)] == "ko"
+    assert spoken[("ticket_cancelled", holder)] == "en"
+    assert spoken[("ticket_refunded", buyer)] == "ko"
