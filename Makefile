@@ -37,6 +37,7 @@ test: lint typecheck fonts
 bench: $(STAMP)
 	$(PY) -m bench.booking
 	$(PY) -m bench.through_bot
+	$(PY) -m bench.fanout
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from core.runtime import Runtime
@@ -25,6 +26,32 @@ async def expire_holds(runtime: Runtime) -> int:
 
 async def send_notices(runtime: Runtime, deliverer: Deliverer) -> int:
     return await drain_notices(runtime.uow, deliverer, runtime.clock)
+
+
+class NoticeSender:
+    """Keeps one drain of the outbox going while anything is due. The job only starts a drain when none
+    is running, so a backlog of thousands flows without a pause and no run waits on another."""
+
+    def __init__(self, runtime: Runtime, deliverer: Deliverer) -> None:
+        self.runtime = runtime
+        self.deliverer = deliverer
+        self._drain: asyncio.Task[None] | None = None
+
+    async def kick(self) -> None:
+        if self._drain is None or self._drain.done():
+            self._drain = asyncio.create_task(self._until_empty(), name="picket-outbox-drain")
+
+    async def _until_empty(self) -> None:
+        try:
+            while await send_notices(self.runtime, self.deliverer):
+                pass
+        except Exception:
+            # The next kick starts again; what was claimed goes out once its lease ends.
+            log.exception("sending notices stopped")
+
+    def stop(self) -> None:
+        if self._drain is not None:
+            self._drain.cancel()
 
 
 async def refund_cancellations(runtime: Runtime) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from core.runtime import Runtime
@@ -17,7 +18,7 @@ def build_scheduler(
     outbox_seconds: float = 2,
     refund_seconds: float = 10,
     waitlist_seconds: float = 3,
-    alert_seconds: float = 5,
+    alert_seconds: float = 2,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
@@ -25,9 +26,9 @@ def build_scheduler(
     scheduler.add_job(
         jobs.expire_holds, "interval", seconds=hold_sweep_seconds, args=[runtime], id="expire_holds"
     )
-    scheduler.add_job(
-        jobs.send_notices, "interval", seconds=outbox_seconds, args=[runtime, deliverer], id="send_notices"
-    )
+    sender = jobs.NoticeSender(runtime, deliverer)
+    scheduler.add_job(sender.kick, "interval", seconds=outbox_seconds, id="send_notices")
+    scheduler.add_listener(lambda _: sender.stop(), EVENT_SCHEDULER_SHUTDOWN)
     scheduler.add_job(
         jobs.refund_cancellations,
         "interval",
