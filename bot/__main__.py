@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import logging
 import sys
 
@@ -12,6 +13,7 @@ from pydantic import ValidationError
 from bot.app import App
 from bot.settings import Settings
 from core.errors import Misconfigured
+from core.services.door import claim_signing_key
 
 log = logging.getLogger("picket")
 
@@ -36,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
         help="send the slash commands to Discord now, even if they look unchanged (start-up sends them only "
         "when they change)",
     )
+    sub.add_parser("scanner-key", help="print the public keys that verify this deployment's ticket codes")
     sub.add_parser(
         "sandbox",
         help="try Picket without Discord: a local Discord-compatible server, a demo server with members "
@@ -76,7 +79,16 @@ async def _discord_app(settings: Settings) -> App:
         point_discord_py_at(settings.discord_api_base, settings.discord_gateway_url)
     app = App.build(settings)
     await app.migrate()
+    await claim_signing_key(app.codes, app.uow())
     return app
+
+
+def _scanner_key(settings: Settings) -> int:
+    codes = App.build(settings).codes
+    for kid, raw in codes.public_keys().items():
+        mark = " (signs)" if kid == codes.key_id else ""
+        print(f"{kid}\t{base64.b64encode(raw).decode('ascii')}{mark}")
+    return 0
 
 
 async def _sync(settings: Settings) -> int:
@@ -116,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "migrate":
             asyncio.run(_migrate(settings))
             return 0
+        if args.command == "scanner-key":
+            return _scanner_key(settings)
         if args.command == "sandbox":
             return asyncio.run(_sandbox(settings))
         if args.command == "sync":

@@ -8,23 +8,39 @@ import os
 from pathlib import Path
 
 from bot.settings import Settings
+from core.errors import Misconfigured
 from core.ticket_codes import TicketCodes
 
 log = logging.getLogger(__name__)
 KEY_FILE = "ticket-signing.key"
+PUBLIC_KEY_BYTES = 32
 
 
 def ticket_codes(settings: Settings) -> TicketCodes:
+    also_valid = _verify_keys(settings.ticket_verify_keys)
     if settings.ticket_signing_key is not None:
         raw = base64.b64decode(settings.ticket_signing_key.get_secret_value())
-        return TicketCodes.from_private_bytes(raw)
+        return TicketCodes.from_private_bytes(raw, also_valid)
     path = settings.data_dir / KEY_FILE
     if path.exists():
-        return TicketCodes.from_private_bytes(path.read_bytes())
+        return TicketCodes.from_private_bytes(path.read_bytes(), also_valid)
     codes = TicketCodes.generate()
     _write_private(path, codes.private_bytes())
     log.info("created a new ticket signing key in %s; back it up with the database", path)
-    return codes
+    return TicketCodes.from_private_bytes(codes.private_bytes(), also_valid)
+
+
+def _verify_keys(listed: str) -> list[bytes]:
+    keys = []
+    for text in filter(None, (part.strip() for part in listed.split(","))):
+        try:
+            raw = base64.b64decode(text, validate=True)
+        except ValueError:
+            raise Misconfigured(f"TICKET_VERIFY_KEYS holds {text[:12]}…, which is not base64") from None
+        if len(raw) != PUBLIC_KEY_BYTES:
+            raise Misconfigured(f"TICKET_VERIFY_KEYS holds {text[:12]}…, which is not an Ed25519 public key")
+        keys.append(raw)
+    return keys
 
 
 def _write_private(path: Path, data: bytes) -> None:

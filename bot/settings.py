@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     ticket_signing_key: SecretStr | None = Field(
         None, description="Base64 Ed25519 private key for ticket codes; default: a key file in DATA_DIR."
     )
+    ticket_verify_keys: str = Field(
+        "",
+        description="Base64 Ed25519 public keys, comma-separated, that still verify tickets after the "
+        "signing key was rotated.",
+    )
     db_pool_size: int | None = Field(
         None, ge=1, le=200, description="Pooled connections; empty: 20 on MariaDB, 8 on SQLite."
     )

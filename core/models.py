@@ -185,6 +185,9 @@ class Ticket:
     buyer_id: int
     # The holder's display name when they bought or received it, for the organizer's attendee list.
     holder_name: str
+    checked_in_at: datetime | None = None
+    checked_in_by: int | None = None
+    transfers: int = 0
 
 
 @dataclass(frozen=True)
@@ -262,6 +265,7 @@ class Attendee:
     price: int
     status: TicketStatus
     bought_at: datetime
+    checked_in_at: datetime | None = None
 
 
 class WaitlistStatus(StrEnum):
@@ -353,3 +357,13 @@ class Alert:
 class Recipient:
     user_id: int
     prefs: MemberPrefs | None  # None: never used Picket's settings; the server's language then
+
+
+@dataclass(frozen=True)
+class EventRules:
+    """An event's rules at the door and at the box office."""
+
+    event_id: int
+    static_codes: bool = False  # the door takes the static QR too, not only the rotating one
+    min_account_days: int | None = None  # Discord accounts younger than this may not buy
+    buyer_role_id: int | None = None  # only members with this role may buy (a presale)

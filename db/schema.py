@@ -173,7 +173,12 @@ tickets = Table(
     Column("cancelled_at", DateTime, nullable=True),
     Column("buyer_id", BigInteger, nullable=False, server_default="0"),
     Column("holder_name", String(100), nullable=False, server_default=""),
+    # Set once, by one conditional UPDATE: two scanners racing on one ticket let one fan in.
+    Column("checked_in_at", DateTime, nullable=True),
+    Column("checked_in_by", BigInteger, nullable=True),
+    Column("transfers", Integer, nullable=False, server_default="0"),
     Index("ix_tickets_holder", "holder_id", "event_id"),
+    Index("ix_tickets_event_version", "event_id", "version"),
     Index("ix_tickets_order", "order_id"),
 )
 
@@ -302,6 +307,24 @@ announcements = Table(
     Column("event_id", BigInteger, primary_key=True, autoincrement=False),
     Column("channel_id", BigInteger, nullable=False),
     Column("message_id", BigInteger, nullable=False),
+)
+
+event_staff = Table(
+    "event_staff",
+    metadata,
+    Column("event_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+)
+
+# An event's rules at the door and at the box office; an event without a row keeps the defaults
+# (rotating codes only, anyone in the server may buy).
+event_rules = Table(
+    "event_rules",
+    metadata,
+    Column("event_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("static_codes", Boolean, nullable=False),
+    Column("min_account_days", Integer, nullable=True),
+    Column("buyer_role_id", BigInteger, nullable=True),
 )
 
 app_state = Table(

@@ -1,6 +1,7 @@
 from discord.ext import commands
 
 from cogs.events._cog import EventCog, EventsListCog
+from cogs.events._door import CheckInCog
 from cogs.events._views import DetailsButton
 from cogs.shared.runtime import runtime_of
 
@@ -10,3 +11,4 @@ async def setup(bot: commands.Bot) -> None:
     bot.add_dynamic_items(DetailsButton)
     await bot.add_cog(EventCog(runtime))
     await bot.add_cog(EventsListCog(runtime))
+    await bot.add_cog(CheckInCog(runtime))

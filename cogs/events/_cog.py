@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import discord
@@ -12,6 +13,7 @@ from discord.ext import commands
 
 from bot.i18n import t
 from cogs.booking._views import BookButton
+from cogs.events._door import DoorCommands
 from cogs.events._embeds import event_embed, list_embed
 from cogs.events._organizer import OrganizerCommands
 from cogs.events._views import CreateEventForm, DetailsButton, EventPager, PreviewView
@@ -23,6 +25,7 @@ from cogs.shared.seatmap import seat_map_file
 from cogs.shared.text import plain
 from core.models import EventQuery
 from core.runtime import Runtime
+from core.services.door import event_rules, set_rules
 from core.services.events import (
     CreateEvent,
     EditEvent,
@@ -40,10 +43,18 @@ from core.timeparse import parse_local, parse_local_until
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 5
+DOOR_CHOICES = [
+    app_commands.Choice(name=_("Live code only", key="choice.door.rotating"), value="rotating"),
+    app_commands.Choice(name=_("Live code or the DM's QR code", key="choice.door.static"), value="static"),
+]
 
 
 class EventCog(
-    OrganizerCommands, commands.GroupCog, group_name="event", group_description="Post and look at events"
+    OrganizerCommands,
+    DoorCommands,
+    commands.GroupCog,
+    group_name="event",
+    group_description="Post and look at events",
 ):
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
@@ -190,7 +201,9 @@ class EventCog(
         starts=_("New start, e.g. 2026-12-24 19:30"),
         sale_opens=_("New sale opening, e.g. 2026-12-01 20:00"),
         limit=_("New per-fan ticket limit"),
+        door=_("Which codes the door takes"),
     )
+    @app_commands.choices(door=DOOR_CHOICES)
     @app_commands.autocomplete(event=event_choices)
     @app_commands.guild_only()
     async def edit(
@@ -203,32 +216,42 @@ class EventCog(
         starts: str | None = None,
         sale_opens: str | None = None,
         limit: app_commands.Range[int, 1, 10] | None = None,
+        door: app_commands.Choice[str] | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        zone = self.runtime.zone
-        updated = await edit_event(
-            EditEvent(
-                event_id=event,
-                caller=caller_of(interaction),
-                title=title,
-                description=description,
-                venue=venue,
-                starts_at=parse_local(starts, zone) if starts else None,
-                sale_opens_at=parse_local(sale_opens, zone) if sale_opens else None,
-                per_user_limit=limit,
-            ),
-            self.runtime.uow(),
-            self.runtime.clock,
-        )
-        details = await event_details(
-            updated.id, caller_of(interaction), self.runtime.uow(), self.runtime.clock
-        )
+        zone, caller, uow = self.runtime.zone, caller_of(interaction), self.runtime.uow
+        content = None
+        if door is not None:
+            rules = await event_rules(event, caller, uow())
+            await set_rules(replace(rules, static_codes=door.value == "static"), caller, uow())
+        if door is None or any(v is not None for v in (title, description, venue, starts, sale_opens, limit)):
+            updated = await edit_event(
+                EditEvent(
+                    event_id=event,
+                    caller=caller,
+                    title=title,
+                    description=description,
+                    venue=venue,
+                    starts_at=parse_local(starts, zone) if starts else None,
+                    sale_opens_at=parse_local(sale_opens, zone) if sale_opens else None,
+                    per_user_limit=limit,
+                ),
+                uow(),
+                self.runtime.clock,
+            )
+            content = t("edit.done", interaction.locale, title=plain(updated.title))
+        details = await event_details(event, caller, uow(), self.runtime.clock)
+        updated = details.event
+        if door is not None:
+            rule = t(f"door.rule.{door.value}", interaction.locale)
+            said = t("door.rules_saved", interaction.locale, title=plain(updated.title), rule=rule)
+            content = f"{content}\n{said}" if content else said
         # The card shows its seat map as an attachment, so the picture goes with it.
         picture = await seat_map_file(
             interaction.client, details.event, details.seats, details.stamp, interaction.locale
         )
         await interaction.followup.send(
-            content=t("edit.done", interaction.locale, title=plain(updated.title)),
+            content=content,
             embed=event_embed(details, interaction.locale, updated.phase(self.runtime.clock.now())),
             ephemeral=True,
             **({"file": picture} if picture else {}),

@@ -174,10 +174,7 @@ class DiscordDeliverer:
         messages: list[dict[str, Any]] = []
         for start in range(0, len(cards), TICKETS_PER_MESSAGE):
             chunk = cards[start : start + TICKETS_PER_MESSAGE]
-            codes = [
-                self.runtime.codes.issue(c.ticket.id, c.event.id, c.ticket.secret, c.ticket.version)
-                for c in chunk
-            ]
+            codes = [self.runtime.codes.issue(c.ticket.id, c.event.id, c.ticket.version) for c in chunk]
             files = await ticket_files(chunk, codes)
             files.append(calendar_file(chunk[0]))
             messages.append(

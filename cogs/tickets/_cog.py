@@ -10,10 +10,10 @@ from discord.ext import commands
 from bot.i18n import t
 from bot.i18n.formatting import money, stamp
 from cogs.notifications import deliver_now
-from cogs.notifications._delivery import ticket_embed, ticket_files
 from cogs.shared.caller import caller_of
 from cogs.shared.runtime import runtime_of
 from cogs.shared.text import plain
+from cogs.tickets._live import live_ticket
 from core.runtime import Runtime
 from core.services.outbox import Delivery
 from core.services.tickets import (
@@ -73,19 +73,15 @@ class TicketsCog(commands.GroupCog, group_name="tickets", group_description="You
             embed.set_footer(text=t("tickets.footer", locale))
         await interaction.followup.send(embed=embed, ephemeral=True)
 
-    @app_commands.command(name="show", description=_("Show one ticket with its QR code"))
+    @app_commands.command(name="show", description=_("Show one ticket with its live QR code"))
     @app_commands.describe(ticket=_("The ticket"))
     @app_commands.autocomplete(ticket=ticket_choices)
     async def show(self, interaction: discord.Interaction, ticket: int) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         card = await ticket_card(ticket, caller_of(interaction), self.runtime.uow())
-        codes = self.runtime.codes
-        code = codes.issue(card.ticket.id, card.event.id, card.ticket.secret, card.ticket.version)
-        embed = ticket_embed(card, code, interaction.locale)
-        rotating = codes.rotating(code, interaction.user.id, self.runtime.clock.now())
-        embed.add_field(name=t("ticket.live_code", interaction.locale), value=f"**{rotating}**", inline=False)
-        [picture] = await ticket_files([card], [code])
-        await interaction.followup.send(embed=embed, file=picture, ephemeral=True)
+        await interaction.followup.send(
+            ephemeral=True, **await live_ticket(card, self.runtime, interaction.locale)
+        )
 
     @app_commands.command(name="cancel", description=_("Cancel a ticket and get a refund to your wallet"))
     @app_commands.describe(ticket=_("The ticket"))

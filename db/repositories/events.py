@@ -4,12 +4,12 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 
-from core.models import Event, EventQuery, EventStatus, TicketStatus
+from core.models import Event, EventQuery, EventRules, EventStatus, TicketStatus
 from core.ports import NewEvent
 from db.repositories._base import Repo, insert_ignoring_duplicates, new_id
-from db.schema import announcements, events, general_admission, tickets
+from db.schema import announcements, event_rules, event_staff, events, general_admission, tickets
 
 # The times of an event row, which a box office reads as text (SQLite's rows, MariaDB's JSON).
 _TIMES = ("starts_at", "sale_opens_at", "created_at", "cancelled_at", "refunds_done_at")
@@ -111,6 +111,43 @@ class EventRepo(Repo):
             await self.conn.execute(select(a.channel_id, a.message_id).where(a.event_id == event_id))
         ).first()
         return (int(row[0]), int(row[1])) if row is not None else None
+
+    async def rules(self, event_id: int) -> EventRules:
+        r = event_rules.c
+        query = select(r.static_codes, r.min_account_days, r.buyer_role_id).where(r.event_id == event_id)
+        row = (await self.conn.execute(query)).first()
+        return EventRules(event_id, bool(row[0]), row[1], row[2]) if row is not None else EventRules(event_id)
+
+    async def set_rules(self, rules: EventRules) -> None:
+        r = event_rules.c
+        values = {
+            "static_codes": rules.static_codes,
+            "min_account_days": rules.min_account_days,
+            "buyer_role_id": rules.buyer_role_id,
+        }
+        changed = await self.conn.execute(
+            update(event_rules).where(r.event_id == rules.event_id).values(**values)
+        )
+        if changed.rowcount == 0:
+            await self.conn.execute(insert(event_rules).values(event_id=rules.event_id, **values))
+
+    async def staff(self, event_id: int) -> list[int]:
+        s = event_staff.c
+        query = select(s.user_id).where(s.event_id == event_id).order_by(s.user_id)
+        return [int(row[0]) for row in await self.conn.execute(query)]
+
+    async def add_staff(self, event_id: int, user_id: int) -> bool:
+        added = await self.conn.execute(
+            insert_ignoring_duplicates(event_staff, event_id=event_id, user_id=user_id)
+        )
+        return added.rowcount == 1
+
+    async def remove_staff(self, event_id: int, user_id: int) -> bool:
+        s = event_staff.c
+        removed = await self.conn.execute(
+            delete(event_staff).where(s.event_id == event_id, s.user_id == user_id)
+        )
+        return removed.rowcount == 1
 
     async def awaiting_refunds(self, limit: int) -> list[int]:
         e = events.c

@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, case, func, insert, or_, select, update
 
 from core.errors import DuplicateKey
 from core.models import Attendee, Hold, Notice, NoticeStatus, Order, Ticket, TicketStatus
@@ -73,6 +73,9 @@ _TICKET_COLUMNS = (
     tickets.c.version,
     tickets.c.buyer_id,
     tickets.c.holder_name,
+    tickets.c.checked_in_at,
+    tickets.c.checked_in_by,
+    tickets.c.transfers,
 )
 
 
@@ -150,7 +153,13 @@ class TicketRepo(Repo):
         statement = (
             update(tickets)
             .where(t.id == ticket_id, t.holder_id == from_holder, t.status == TicketStatus.ACTIVE)
-            .values(holder_id=to_holder, holder_name=to_name, secret=secret, version=t.version + 1)
+            .values(
+                holder_id=to_holder,
+                holder_name=to_name,
+                secret=secret,
+                version=t.version + 1,
+                transfers=t.transfers + 1,
+            )
         )
         return (await self.conn.execute(statement)).rowcount == 1
 
@@ -167,13 +176,48 @@ class TicketRepo(Repo):
         t = tickets.c
         query = (
             select(
-                t.id, t.order_id, t.holder_id, t.holder_name, t.seat_label, t.price, t.status, t.created_at
+                t.id,
+                t.order_id,
+                t.holder_id,
+                t.holder_name,
+                t.seat_label,
+                t.price,
+                t.status,
+                t.created_at,
+                t.checked_in_at,
             )
             .where(t.event_id == event_id)
             .order_by(t.id)
         )
         rows = await self.conn.execute(query)
-        return [Attendee(r[0], r[1], r[2], r[3], r[4], r[5], TicketStatus(r[6]), r[7]) for r in rows]
+        return [Attendee(r[0], r[1], r[2], r[3], r[4], r[5], TicketStatus(r[6]), r[7], r[8]) for r in rows]
+
+    async def any_issued(self) -> bool:
+        return (await self.conn.execute(select(tickets.c.id).limit(1))).first() is not None
+
+    async def check_in(self, ticket_id: int, version: int, by: int, now: datetime) -> bool:
+        t = tickets.c
+        statement = (
+            update(tickets)
+            .where(
+                t.id == ticket_id,
+                t.version == version,
+                t.status == TicketStatus.ACTIVE,
+                t.checked_in_at.is_(None),
+            )
+            .values(checked_in_at=now, checked_in_by=by)
+        )
+        return (await self.conn.execute(statement)).rowcount == 1
+
+    async def superseded(self, event_id: int) -> list[tuple[int, int]]:
+        t = tickets.c
+        live = case((t.status == TicketStatus.ACTIVE, t.version), else_=0)
+        query = (
+            select(t.id, live)
+            .where(t.event_id == event_id, or_(t.version > 1, t.status != TicketStatus.ACTIVE))
+            .order_by(t.id)
+        )
+        return [(int(r[0]), int(r[1])) for r in await self.conn.execute(query)]
 
 
 class OutboxRepo(Repo):

@@ -195,7 +195,10 @@ async def test_fan_books_the_best_seats_and_pays_from_the_wallet(world: World) -
     assert receipt.components == []
     assert await wallet_of(world, world.fan) == 102_000
     dm = await world.server.wait_for_dm(world.fan)
-    assert dm.content == "Your tickets for **Spring Concert** are here. Show the QR code at the door."
+    assert (
+        dm.content
+        == "Your tickets for **Spring Concert** are here. At the door, show the live code from /tickets show."
+    )
 
 
 async def test_a_picker_ready_at_once_is_the_answer_and_a_late_one_follows_thinking(
@@ -637,7 +640,9 @@ async def test_a_korean_fan_books_in_korean(world: World) -> None:
     )
     assert receipt.embeds[0]["title"] == "예매 완료: Spring Concert"
     dm = await world.server.wait_for_dm(fan)
-    assert dm.content == "**Spring Concert** 모바일 티켓입니다. 입장 시 QR 코드를 보여 주세요."
+    assert (
+        dm.content == "**Spring Concert** 모바일 티켓입니다. 입장 시 /티켓 보기의 실시간 코드를 보여 주세요."
+    )
     assert dm.embeds[0]["fields"][0]["name"] == "좌석"
 
 

@@ -33,7 +33,7 @@ async def test_commands_are_synced_once_and_again_only_when_forced(world: World)
     assert (
         sorted(c["name"] for c in server.commands())
         == names
-        == ["book", "event", "events", "interests", "picket", "tickets", "waitlist", "wallet"]
+        == ["book", "checkin", "event", "events", "interests", "picket", "tickets", "waitlist", "wallet"]
     )
 
 

@@ -14,7 +14,7 @@ from bot.i18n.formatting import stamp
 from cogs.notifications import DiscordDeliverer
 from core.models import Ticket
 from core.services.wallet import ledger_totals
-from core.ticket_codes import TicketClaim
+from core.ticket_codes import TicketClaim, read_rotating
 from scheduler.jobs import send_notices
 from tests.e2e.test_booking import buy, field, free_in, hold_best, pay, wallet_of
 from tests.e2e.world import World
@@ -70,7 +70,9 @@ async def test_the_ticket_dm_carries_the_ticket_its_qr_code_and_a_calendar_file(
     for ticket_id in (1, 2):
         code = read_qr(dm.attachment(f"ticket-{ticket_id}.png").data)
         held = await ticket(world, ticket_id)
-        assert claim_of(world, code) == TicketClaim(ticket_id, event_id, held.secret, held.version)
+        assert claim_of(world, code) == TicketClaim(
+            ticket_id, event_id, held.version, world.runtime.codes.key_id
+        )
         # The code is printed under the picture too, for a scanner that reads text.
         assert field(dm, "Ticket code", embed=ticket_id - 1) == f"`{code}`"
 
@@ -99,7 +101,7 @@ async def test_a_fan_with_closed_dms_is_told_and_finds_the_ticket_in_tickets(wor
     assert listed.embeds[0]["description"].startswith("`#1` **Spring Concert** · VIP A5 · <t:")
     shown = await world.reply(world.shy_fan, "tickets show", ticket=1)
     code = read_qr(shown.attachment("ticket-1.png").data)
-    assert claim_of(world, code).ticket_id == 1
+    assert read_rotating(code)[0] == 1
 
 
 # --- /tickets -------------------------------------------------------------------------------------
@@ -128,17 +130,32 @@ async def test_tickets_list_shows_every_live_ticket(world: World) -> None:
     assert listed.embeds[0]["footer"]["text"].startswith("/tickets show")
 
 
-async def test_tickets_show_gives_the_qr_code_and_a_live_code(world: World) -> None:
+async def test_tickets_show_gives_the_live_qr_code_with_a_refresh_button(world: World) -> None:
     event_id = await booked(world, [world.fan])
     shown = await world.reply(world.fan, "tickets show", ticket=1)
 
     assert shown.ephemeral
-    code = read_qr(shown.attachment("ticket-1.png").data)
+    live = read_qr(shown.attachment("ticket-1.png").data)
     held = await ticket(world, 1)
-    assert claim_of(world, code) == TicketClaim(1, event_id, held.secret, held.version)
-    live = field(shown, "Live code (changes every 30 seconds; screenshots go stale)").strip("*")
-    assert world.runtime.codes.check_rotating(code, world.fan.id, live, world.clock.now())
-    assert not world.runtime.codes.check_rotating(code, world.fans[1].id, live, world.clock.now())
+    ticket_id, token = read_rotating(live)
+    codes, now = world.runtime.codes, world.clock.now()
+    assert ticket_id == 1
+    assert codes.check_rotating(1, held.secret, world.fan.id, token, now)
+    assert not codes.check_rotating(1, held.secret, world.fans[1].id, token, now)
+    # The static code is printed for scanners that may take it; the picture is the live one.
+    static = field(shown, "Ticket code").strip("`")
+    assert claim_of(world, static) == TicketClaim(1, event_id, held.version, codes.key_id)
+    assert "changes <t:" in field(shown, "Live code at the door")
+
+    # Half a minute later Refresh draws the next code.
+    world.clock.advance(timedelta(seconds=30))
+    refresh = next(b for b in shown.buttons if b["custom_id"] == "picket:live:1")
+    await (await world.server.click(world.fan, shown, custom_id=refresh["custom_id"])).wait_for_message()
+    await world.server.changes.wait_for(
+        lambda: read_qr(shown.attachment("ticket-1.png").data) != live or None, within=5, what="a new code"
+    )
+    _, later = read_rotating(read_qr(shown.attachment("ticket-1.png").data))
+    assert later != token and codes.check_rotating(1, held.secret, world.fan.id, later, world.clock.now())
 
     # Somebody else's ticket is not theirs to show.
     refused = await world.reply(world.fans[1], "tickets show", ticket=1)
@@ -208,14 +225,16 @@ async def test_transferring_a_ticket_hands_it_over_and_revokes_the_old_code(worl
     )
     gift = await world.server.wait_for_dm(receiver)
     # A DM has no interaction locale to go by, so it speaks the server's language (Korean here).
-    assert gift.content == f"{world.fan.user.mention}님이 티켓을 양도했습니다. 입장 시 QR 코드를 보여 주세요."
+    assert gift.content == (
+        f"{world.fan.user.mention}님이 티켓을 양도했습니다. 입장 시 /티켓 보기의 실시간 코드를 보여 주세요."
+    )
     assert field(gift, "좌석") == "VIP A5"
     new_code = read_qr(gift.attachment("ticket-1.png").data)
     now_held = await ticket(world, 1)
     assert now_held.holder_id == receiver.id
-    assert claim_of(world, new_code) == TicketClaim(1, event_id, now_held.secret, now_held.version)
+    assert claim_of(world, new_code) == TicketClaim(1, event_id, now_held.version, world.runtime.codes.key_id)
     old = claim_of(world, old_code)
-    assert old.version != now_held.version and old.secret != now_held.secret
+    assert old.version != now_held.version
 
     assert "no tickets" in (await world.reply(world.fan, "tickets list")).embeds[0]["description"]
     assert "`#1`" in (await world.reply(receiver, "tickets list")).embeds[0]["description"]

@@ -61,7 +61,8 @@ async def test_a_returned_seat_goes_to_the_first_fan_waiting_and_the_rest_are_re
     dm = await world.server.wait_for_dm(first)
     assert dm.content == (
         "Tickets came back for **Spring Concert** and they are yours, from the waitlist. ₩30,000 was paid "
-        "from your escrow and ₩20,000 went back to your wallet. Show the QR code at the door."
+        "from your escrow and ₩20,000 went back to your wallet. "
+        "At the door, show the live code from /tickets show."
     )
     assert [e["fields"][0]["value"] for e in dm.embeds] == ["R B1"]
     assert await wallet_of(world, first) == FUNDS - 30_000

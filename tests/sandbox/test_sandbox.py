@@ -84,7 +84,7 @@ async def test_a_fan_books_a_seat_in_the_sandbox(tmp_path: Path) -> None:
         qr_files = re.findall(r"\[file: (.+ticket-\d+\.png)\]", receipt)
         assert len(qr_files) == 2
         decoded = zxingcpp.read_barcodes(Image.open(qr_files[0]))
-        assert decoded and decoded[0].text.startswith("PK1.")
+        assert decoded and decoded[0].text.startswith("PK2.")
 
         after = await terminal.type("/wallet balance")
         assert "₩302,000" in after

@@ -74,14 +74,14 @@ def colours_in_band(image: Image.Image, top: int, bottom: int) -> set[RGB]:
 
 def test_the_qr_decodes_to_a_ticket_code_that_verifies() -> None:
     codes = TicketCodes.generate()
-    code = codes.issue(5000, 300, "0123456789abcdef", 2)
+    code = codes.issue(5000, 300, 2)
 
     barcodes = zxingcpp.read_barcodes(Image.open(BytesIO(qr_png(code))))
 
     assert [b.text for b in barcodes] == [code]
     assert barcodes[0].format == zxingcpp.BarcodeFormat.QRCode
     assert barcodes[0].ec_level == "M"
-    assert codes.verify(barcodes[0].text) == TicketClaim(5000, 300, "0123456789abcdef", 2)
+    assert codes.verify(barcodes[0].text) == TicketClaim(5000, 300, 2, codes.key_id)
 
 
 @pytest.mark.parametrize("box_size", [2, 8, 12])

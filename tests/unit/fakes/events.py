@@ -6,7 +6,7 @@ from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
-from core.models import Event, EventQuery, EventStatus, GuildConfig, TicketStatus
+from core.models import Event, EventQuery, EventRules, EventStatus, GuildConfig, TicketStatus
 from core.ports import NewEvent
 from tests.unit.fakes.state import CapacityRow, Repo
 
@@ -78,6 +78,27 @@ class FakeEvents(Repo):
 
     async def announcement(self, event_id: int) -> tuple[int, int] | None:
         return self.db.announcements.get(event_id)
+
+    async def rules(self, event_id: int) -> EventRules:
+        return self.db.rules.get(event_id, EventRules(event_id))
+
+    async def set_rules(self, rules: EventRules) -> None:
+        self.db.rules[rules.event_id] = rules
+
+    async def staff(self, event_id: int) -> list[int]:
+        return sorted(u for e, u in self.db.staff if e == event_id)
+
+    async def add_staff(self, event_id: int, user_id: int) -> bool:
+        if (event_id, user_id) in self.db.staff:
+            return False
+        self.db.staff.add((event_id, user_id))
+        return True
+
+    async def remove_staff(self, event_id: int, user_id: int) -> bool:
+        if (event_id, user_id) not in self.db.staff:
+            return False
+        self.db.staff.discard((event_id, user_id))
+        return True
 
     async def awaiting_refunds(self, limit: int) -> list[int]:
         pending = [

@@ -115,7 +115,12 @@ class FakeTickets(Repo):
         if ticket is None or ticket.holder_id != from_holder or ticket.status is not TicketStatus.ACTIVE:
             return False
         moved = replace(
-            ticket, holder_id=to_holder, holder_name=to_name, secret=secret, version=ticket.version + 1
+            ticket,
+            holder_id=to_holder,
+            holder_name=to_name,
+            secret=secret,
+            version=ticket.version + 1,
+            transfers=ticket.transfers + 1,
         )
         self.db.tickets[ticket_id] = moved
         return True
@@ -137,9 +142,32 @@ class FakeTickets(Repo):
                 t.price,
                 t.status,
                 self.db.ticket_created_at[t.id],
+                t.checked_in_at,
             )
             for t in self.db.tickets.values()
             if t.event_id == event_id
+        ]
+
+    async def any_issued(self) -> bool:
+        return bool(self.db.tickets)
+
+    async def check_in(self, ticket_id: int, version: int, by: int, now: datetime) -> bool:
+        ticket = self.db.tickets.get(ticket_id)
+        if (
+            ticket is None
+            or ticket.version != version
+            or ticket.status is not TicketStatus.ACTIVE
+            or ticket.checked_in_at is not None
+        ):
+            return False
+        self.db.tickets[ticket_id] = replace(ticket, checked_in_at=now, checked_in_by=by)
+        return True
+
+    async def superseded(self, event_id: int) -> list[tuple[int, int]]:
+        return [
+            (t.id, t.version if t.status is TicketStatus.ACTIVE else 0)
+            for t in sorted(self.db.tickets.values(), key=lambda t: t.id)
+            if t.event_id == event_id and (t.version > 1 or t.status is not TicketStatus.ACTIVE)
         ]
 
 

@@ -13,6 +13,7 @@ from core.models import (
     Alert,
     AlertKind,
     Event,
+    EventRules,
     FanStanding,
     GuildConfig,
     Hold,
@@ -126,6 +127,8 @@ class State:
     interests: dict[int, Interest] = field(default_factory=dict)
     alerts: dict[int, AlertRow] = field(default_factory=dict)
     announcements: dict[int, tuple[int, int]] = field(default_factory=dict)
+    rules: dict[int, EventRules] = field(default_factory=dict)
+    staff: set[tuple[int, int]] = field(default_factory=set)
 
     def new_id(self, table: str) -> int:
         self.last_ids[table] = self.last_ids.get(table, 0) + 1
