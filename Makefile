@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench migrate clean fonts
+.PHONY: run test lint typecheck unit bench migrate clean fonts browser
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,12 @@ fonts:
 	@fc-list :lang=ko 2>/dev/null | grep -q . || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
 	  && { apt-get install -y -qq fonts-nanum || { apt-get update -qq && apt-get install -y -qq fonts-nanum; }; } \
 	  >/dev/null 2>&1; } || echo "Note: no Korean font found; install fonts-nanum so pictures show Hangul."
+
+# The door scanner page is tested in a real headless Chromium (Debian's package; Playwright drives it).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && { apt-get install -y -qq chromium || { apt-get update -qq && apt-get install -y -qq chromium; }; } \
+	  >/dev/null 2>&1; } || echo "Note: no Chromium found; the scanner page test is skipped (apt-get install chromium)."
 
 run: $(STAMP) fonts
 	$(PY) -m bot migrate
@@ -31,7 +37,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy core db
 
-test: lint typecheck fonts
+test: lint typecheck fonts browser
 	$(PY) -m pytest
 
 bench: $(STAMP)

@@ -11,11 +11,13 @@ import sys
 from pydantic import ValidationError
 
 from bot.app import App
+from bot.scanner import serve_scanner
 from bot.settings import Settings
 from core.errors import Misconfigured
 from core.services.door import claim_signing_key
 
 log = logging.getLogger("picket")
+DEFAULT_SCANNER_PORT = 8090
 
 DESCRIPTION = """Picket: ticket booking that lives inside Discord.
 
@@ -37,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
         "sync",
         help="send the slash commands to Discord now, even if they look unchanged (start-up sends them only "
         "when they change)",
+    )
+    sub.add_parser(
+        "scanner", help="serve the door scanner page (SCANNER_HOST, SCANNER_PORT; default 127.0.0.1:8090)"
     )
     sub.add_parser("scanner-key", help="print the public keys that verify this deployment's ticket codes")
     sub.add_parser(
@@ -63,10 +68,30 @@ async def _run(settings: Settings) -> int:
     from bot.client import PicketBot
 
     app = await _discord_app(settings)
-    bot = PicketBot(app.runtime())
+    runtime = app.runtime()
+    bot = PicketBot(runtime)
+    scanner = None
+    if settings.scanner_port is not None:
+        scanner = await serve_scanner(runtime, settings.scanner_host, settings.scanner_port)
     try:
         await bot.start(settings.discord_token.get_secret_value())
     finally:
+        if scanner is not None:
+            await scanner.cleanup()
+        await app.close()
+    return 0
+
+
+async def _scanner(settings: Settings) -> int:
+    app = App.build(settings)
+    await app.migrate()
+    port = settings.scanner_port or DEFAULT_SCANNER_PORT
+    runner = await serve_scanner(app.runtime(), settings.scanner_host, port)
+    print(f"Door scanner page on http://{settings.scanner_host}:{port}/ (Ctrl-C stops it)")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
         await app.close()
     return 0
 
@@ -128,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "migrate":
             asyncio.run(_migrate(settings))
             return 0
+        if args.command == "scanner":
+            return asyncio.run(_scanner(settings))
         if args.command == "scanner-key":
             return _scanner_key(settings)
         if args.command == "sandbox":

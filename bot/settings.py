@@ -42,6 +42,10 @@ class Settings(BaseSettings):
         description="Base64 Ed25519 public keys, comma-separated, that still verify tickets after the "
         "signing key was rotated.",
     )
+    scanner_host: str = Field("127.0.0.1", description="Where the door scanner page listens.")
+    scanner_port: int | None = Field(
+        None, ge=1, le=65535, description="Serve the door scanner page beside the bot on this port."
+    )
     db_pool_size: int | None = Field(
         None, ge=1, le=200, description="Pooled connections; empty: 20 on MariaDB, 8 on SQLite."
     )
@@ -63,6 +67,7 @@ class Settings(BaseSettings):
         "sandbox_payments",
         "db_pool_size",
         "db_max_overflow",
+        "scanner_port",
         mode="before",
     )
     @classmethod

@@ -11,7 +11,17 @@ from core.models import Attendee
 # A cell starting with one of these is read as a formula by spreadsheet programs (OWASP, CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-HEADER = ("ticket", "order", "seat", "holder_id", "holder", "price", "status", "bought_at_utc")
+HEADER = (
+    "ticket",
+    "order",
+    "seat",
+    "holder_id",
+    "holder",
+    "price",
+    "status",
+    "bought_at_utc",
+    "checked_in_at_utc",
+)
 
 
 def spreadsheet_safe(value: str) -> str:
@@ -33,6 +43,7 @@ def attendees_csv(attendees: Sequence[Attendee]) -> bytes:
             a.price,
             a.status.value,
             a.bought_at.isoformat(sep=" "),
+            a.checked_in_at.isoformat(sep=" ") if a.checked_in_at is not None else "",
         )
         writer.writerow([spreadsheet_safe(str(cell)) for cell in row])
     # The byte-order mark makes spreadsheet programs read Korean names right.

@@ -102,6 +102,8 @@ class OrganizerCommands:
             embed.description = t("cancel.refunds_pending", locale, count=stats.tickets_sold)
         for s in stats.sections[:20]:
             value = t("stats.section", locale, sold=s.sold, held=s.held, free=s.available)
+            if stats.checked_in.get(s.name):
+                value += "\n" + t("stats.checked_in", locale, count=stats.checked_in[s.name])
             if stats.waiting.get(s.section_id):
                 value += "\n" + t("stats.waitlist_value", locale, count=stats.waiting[s.section_id])
             embed.add_field(name=f"{plain(s.name)} · {money(s.price, currency)}", value=value)
@@ -114,6 +116,10 @@ class OrganizerCommands:
             embed.add_field(
                 name=t("stats.ga", locale),
                 value=t("stats.ga_value", locale, sold=stats.tickets_sold, capacity=stats.event.ga_capacity),
+            )
+        if stats.event.ga_capacity is not None and stats.checked_in.get(""):
+            embed.add_field(
+                name=t("stats.door", locale), value=t("stats.checked_in", locale, count=stats.checked_in[""])
             )
         embed.add_field(name=t("stats.sold", locale), value=str(stats.tickets_sold), inline=False)
         embed.add_field(name=t("stats.revenue", locale), value=money(stats.revenue, currency))

@@ -159,6 +159,8 @@ class EventStats:
     sales_by_day: list[tuple[date, int]]
     # Fans on the waitlist per section asked for (None: any section).
     waiting: dict[int | None, int] = field(default_factory=dict)
+    # Tickets checked in at the door per section name ("" for general admission).
+    checked_in: dict[str, int] = field(default_factory=dict)
 
 
 @retrying
@@ -174,7 +176,9 @@ async def event_stats(
     live = [a for a in attendees if a.status is TicketStatus.ACTIVE]
     days = Counter(_local_date(a, zone) for a in live)
     revenue = sum(a.price for a in live)
-    return EventStats(event, sections, taken, len(live), revenue, sorted(days.items()), waiting)
+    # A seat's label is its section's name, then its row and number.
+    door = Counter((a.seat_label or "").rsplit(" ", 1)[0] for a in live if a.checked_in_at is not None)
+    return EventStats(event, sections, taken, len(live), revenue, sorted(days.items()), waiting, dict(door))
 
 
 def _local_date(attendee: Attendee, zone: ZoneInfo) -> date:

@@ -81,13 +81,15 @@ class World:
         return moment.replace(hour=hour, minute=30).strftime("%Y-%m-%d %H:%M")
 
     async def command(
-        self, member: Member, name: str, locale: str | None = None, **options: Any
+        self, actor: Member, name: str, locale: str | None = None, /, **options: Any
     ) -> InteractionResult:
-        return await self.server.run_command(self.guild, member, name, options=options or None, locale=locale)
+        # Positional-only, so that a command's own options may be called member or name.
+        locale = options.pop("locale", locale)
+        return await self.server.run_command(self.guild, actor, name, options=options or None, locale=locale)
 
-    async def reply(self, member: Member, name: str, locale: str | None = None, **options: Any) -> Message:
+    async def reply(self, actor: Member, name: str, locale: str | None = None, /, **options: Any) -> Message:
         """Runs a command and returns what the member sees in answer."""
-        result = await self.command(member, name, locale, **options)
+        result = await self.command(actor, name, locale, **options)
         return await result.wait_for_message()
 
     async def set_up(self) -> Message:
