@@ -49,6 +49,7 @@ class App:
             hold_minutes=self.settings.hold_minutes,
             max_tickets_per_fan=self.settings.max_tickets_per_fan,
             waitlist_close_hours=self.settings.waitlist_close_hours,
+            max_transfers=self.settings.max_transfers_per_ticket,
             payments=self.payments,
         )
 

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     timezone: str = Field("Asia/Seoul", description="Time zone organizers type event times in.")
     hold_minutes: int = Field(10, ge=1, le=30, description="How long picked seats stay held.")
     max_tickets_per_fan: int = Field(4, ge=1, le=10, description="Default per-fan ticket limit.")
+    max_transfers_per_ticket: int = Field(
+        2, ge=0, le=10, description="How many times one ticket may be given to another member."
+    )
     waitlist_close_hours: int = Field(
         3, ge=0, le=720, description="Hours before an event starts when its waitlist closes and refunds."
     )

@@ -17,6 +17,7 @@ from typing import Protocol
 
 from core.availability import AvailabilityCache
 from core.models import Event, Order, Seat, Ticket
+from core.rules import RulesCache
 
 # Tickets one hold may take: one cart, one order, one DM of QR codes.
 MAX_TICKETS_PER_HOLD = 10
@@ -156,6 +157,7 @@ class SeatsInFlight:
 class BoxOffice(Protocol):
     in_flight: SeatsInFlight
     availability: AvailabilityCache
+    rules: RulesCache
 
     async def look(self, event_id: int, query: SeatQuery, now: datetime) -> Look: ...
     async def fan(self, event_id: int, user_id: int) -> FanFacts: ...

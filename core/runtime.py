@@ -23,6 +23,7 @@ class Runtime:
     max_tickets_per_fan: int = 4
     # A waitlist closes (and gives every escrow back) this long before its event starts.
     waitlist_close_hours: int = 3
+    max_transfers: int = 2
     # None: no way to add money to a wallet here (real Discord without a real provider).
     payments: PaymentProvider | None = None
     # The language each member last used, gathered per interaction and written now and then.

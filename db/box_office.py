@@ -40,6 +40,7 @@ from core.models import (
     Ticket,
     TicketStatus,
 )
+from core.rules import RulesCache
 from db.errors import is_retryable_driver_error
 from db.repositories.events import event_from
 from db.sqlite_box_office import SqliteBoxOffice
@@ -56,6 +57,7 @@ class ProcedureBoxOffice:
         self._engine = engine
         self.in_flight = SeatsInFlight()
         self.availability = AvailabilityCache()
+        self.rules = RulesCache()
         self._events: dict[int, Event] = {}
         # Which event each hold made here is for, so paying for it can send the version known.
         self._hold_events: dict[int, int] = {}

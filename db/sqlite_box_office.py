@@ -34,6 +34,7 @@ from core.box_office import (
 )
 from core.errors import Retryable
 from core.models import Event, Order, Seat, SeatStatus, Ticket, TicketStatus
+from core.rules import RulesCache
 from db.engine import SQLITE_BUSY_TIMEOUT_MS, SQLITE_PRAGMAS
 from db.repositories.events import event_from
 
@@ -62,6 +63,7 @@ class SqliteBoxOffice:
         self._opened: list[sqlite3.Connection] = []
         self.in_flight = SeatsInFlight()
         self.availability = AvailabilityCache()
+        self.rules = RulesCache()
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

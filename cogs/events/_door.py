@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 
 import discord
 from discord import app_commands
@@ -15,7 +16,7 @@ from cogs.shared.autocomplete import event_choices
 from cogs.shared.caller import caller_of
 from cogs.shared.text import plain
 from core.runtime import Runtime
-from core.services.door import Scan, check_in, door_event, set_staff
+from core.services.door import Scan, check_in, door_event, event_rules, set_rules, set_staff
 
 COLOUR_IN = discord.Colour(0x2F9E6E)
 
@@ -67,6 +68,36 @@ class DoorCommands:
         ]
         text = t("door.keys", interaction.locale) + "\n" + "\n".join(lines)
         await interaction.response.send_message(text, ephemeral=True)
+
+    @app_commands.command(
+        name="rules", description=_("Who may buy: a minimum account age, a role (a presale)")
+    )
+    @app_commands.describe(
+        event=_("The event"),
+        min_account_days=_("Discord accounts younger than this many days may not buy (0: no minimum)"),
+        buyer_role=_("Only members with this role may buy (@everyone: anyone)"),
+    )
+    @app_commands.autocomplete(event=event_choices)
+    @app_commands.guild_only()
+    async def rules(
+        self,
+        interaction: discord.Interaction,
+        event: int,
+        min_account_days: app_commands.Range[int, 0, 3650] | None = None,
+        buyer_role: discord.Role | None = None,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        caller, uow = caller_of(interaction), self.runtime.uow
+        rules = await event_rules(event, caller, uow())
+        if min_account_days is not None:
+            rules = replace(rules, min_account_days=min_account_days or None)
+        if buyer_role is not None:
+            rules = replace(rules, buyer_role_id=None if buyer_role.is_default() else buyer_role.id)
+        await set_rules(rules, caller, uow())
+        locale = interaction.locale
+        role = f"<@&{rules.buyer_role_id}>" if rules.buyer_role_id else t("rules.anyone", locale)
+        days = rules.min_account_days or 0
+        await interaction.followup.send(t("rules.saved", locale, role=role, days=days), ephemeral=True)
 
 
 def _staff_text(staff: list[int], locale: object) -> str:

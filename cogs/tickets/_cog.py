@@ -109,6 +109,7 @@ class TicketsCog(commands.GroupCog, group_name="tickets", group_description="You
             to_is_bot=to.bot,
             to_name=to.display_name,
             locale=_language(interaction.guild_locale or "ko"),
+            max_transfers=self.runtime.max_transfers,
         )
         moved = await transfer_ticket(command, self.runtime.uow(), self.runtime.clock)
         outcome = await deliver_now(interaction.client, self.runtime, moved.notice_id)

@@ -36,6 +36,7 @@ from core.errors import (
 )
 from core.models import (
     Event,
+    EventRules,
     EventStatus,
     Hold,
     HoldStatus,
@@ -47,6 +48,7 @@ from core.models import (
 )
 from core.ports import UnitOfWork
 from core.retry import retrying
+from core.rules import check_buyer
 from core.seating import ranked_blocks
 from core.services.showing import changed, seen_now
 from core.services.waitlist import returns_to_line
@@ -149,6 +151,16 @@ async def _hold_once(cmd: HoldSeats, quantity: int, uow: UnitOfWork, clock: Cloc
         return earlier
 
 
+async def buying_rules(event_id: int, uow: UnitOfWork) -> EventRules:
+    """The event's buying rules, from the copy this process shares (a few seconds old at most)."""
+
+    async def load() -> EventRules:
+        async with uow.for_reading():
+            return await uow.events.rules(event_id)
+
+    return await uow.box_office.rules.get(event_id, load)
+
+
 async def _earlier_hold(cmd: HoldSeats, uow: UnitOfWork) -> HoldView | None:
     """The hold this very request made before its answer was lost (same client key), if any."""
     async with uow.for_reading():
@@ -166,6 +178,7 @@ async def _try_hold(cmd: HoldSeats, quantity: int, uow: UnitOfWork, clock: Clock
     look = await office.look(cmd.event_id, query, now)
     event = _bookable(look.event, cmd.caller, cmd.event_id)
     event.check_on_sale(now)
+    check_buyer(await buying_rules(event.id, uow), cmd.caller, now)
     if quantity > event.per_user_limit:
         raise LimitReached(limit=event.per_user_limit, bought=0)
     seats = await _choose(cmd, quantity, event, look, query.limit, uow, now, attempt)
@@ -471,6 +484,7 @@ async def start_booking(event_id: int, caller: Caller, uow: UnitOfWork, clock: C
     seen = await seen_now(event_id, uow, clock)
     event = _bookable(seen.event, caller, event_id)
     event.check_on_sale(clock.now())
+    check_buyer(await buying_rules(event.id, uow), caller, clock.now())
     fan = await uow.box_office.fan(event.id, caller.user_id)
     if fan.bought >= event.per_user_limit:
         raise LimitReached(limit=event.per_user_limit, bought=fan.bought)

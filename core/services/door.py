@@ -144,6 +144,7 @@ async def set_rules(rules: EventRules, caller: Caller, uow: UnitOfWork) -> Event
         event = await owned_event(uow, rules.event_id, caller)
         await uow.events.set_rules(replace(rules, event_id=event.id))
         await uow.commit()
+    uow.box_office.rules.changed(event.id)
     return rules
 
 

@@ -127,6 +127,8 @@ class TransferTicket:
     to_is_bot: bool = False
     to_name: str = ""
     locale: str = "ko"
+    # How many times one ticket may change hands (a setting): enough for a friend, too few for a trade.
+    max_transfers: int = 2
 
 
 @dataclass(frozen=True)
@@ -159,8 +161,13 @@ async def transfer_ticket(cmd: TransferTicket, uow: UnitOfWork, clock: Clock) ->
         if not await uow.fans.receive(event.id, cmd.to_user, 1, event.per_user_limit, now):
             # The giver is told about the receiver's limit, not their own.
             raise InvalidTransfer(reason="receiver_limit", limit=event.per_user_limit, receiver=cmd.to_user)
+        if ticket.transfers >= cmd.max_transfers:
+            raise InvalidTransfer(reason="too_many", maximum=cmd.max_transfers)
         name = text.name(cmd.to_name)
-        if not await uow.tickets.transfer(ticket.id, sender.user_id, cmd.to_user, name, secrets.token_hex(8)):
+        secret = secrets.token_hex(8)
+        if not await uow.tickets.transfer(
+            ticket.id, sender.user_id, cmd.to_user, name, secret, cmd.max_transfers
+        ):
             raise TicketNotFound(ticket_id=cmd.ticket_id)
         await uow.fans.let_go(event.id, sender.user_id, 1)
         payload = {

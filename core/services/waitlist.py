@@ -35,6 +35,7 @@ from core.models import (
 )
 from core.ports import UnitOfWork
 from core.retry import retrying
+from core.rules import check_buyer
 from core.waitlist import price_cap
 
 # Entries looked at per assignment: the first fans in line, where nearly every returned seat lands.
@@ -101,6 +102,7 @@ async def join_waitlist(cmd: JoinWaitlist, uow: UnitOfWork, clock: Clock, close_
             # The same request again (a double click, a retry after a lost answer): its entry.
             return await _in_line(uow, existing, caller)
         event = _waitable(in_scope(await uow.events.get(cmd.event_id), caller, cmd.event_id), now)
+        check_buyer(await uow.events.rules(event.id), caller, now)
         closes_at = close_time(event, close_hours)
         if now >= closes_at:
             raise WaitlistClosed(event=event.title, deadline=closes_at)

@@ -147,12 +147,17 @@ class TicketRepo(Repo):
         return (await self.conn.execute(statement)).rowcount == 1
 
     async def transfer(
-        self, ticket_id: int, from_holder: int, to_holder: int, to_name: str, secret: str
+        self, ticket_id: int, from_holder: int, to_holder: int, to_name: str, secret: str, max_transfers: int
     ) -> bool:
         t = tickets.c
         statement = (
             update(tickets)
-            .where(t.id == ticket_id, t.holder_id == from_holder, t.status == TicketStatus.ACTIVE)
+            .where(
+                t.id == ticket_id,
+                t.holder_id == from_holder,
+                t.status == TicketStatus.ACTIVE,
+                t.transfers < max_transfers,
+            )
             .values(
                 holder_id=to_holder,
                 holder_name=to_name,

@@ -799,15 +799,17 @@ async def test_a_ticket_moves_to_a_new_holder_with_a_new_secret_only_from_its_ho
         new = [NewTicket(seat_ids[0], "R A1", 1000, "old1"), NewTicket(seat_ids[1], "R A2", 1000, "old2")]
         kept, gone = await any_uow.tickets.add_many(order_id, event_id, FAN, "nameFAN", new, NOW)
         await any_uow.tickets.cancel(gone.id, LATER)
-        not_theirs = await any_uow.tickets.transfer(kept.id, 8, 9, "Nine", "new")
-        cancelled = await any_uow.tickets.transfer(gone.id, FAN, 8, "Eight", "new")
-        moved = await any_uow.tickets.transfer(kept.id, FAN, 8, "Eight", "fresh")
+        not_theirs = await any_uow.tickets.transfer(kept.id, 8, 9, "Nine", "new", 2)
+        cancelled = await any_uow.tickets.transfer(gone.id, FAN, 8, "Eight", "new", 2)
+        moved = await any_uow.tickets.transfer(kept.id, FAN, 8, "Eight", "fresh", 2)
+        twice = await any_uow.tickets.transfer(kept.id, 8, 9, "Nine", "newer", 1)
         ticket = await any_uow.tickets.get(kept.id)
         live = await any_uow.tickets.live_for_event(event_id, 10)
         attendees = await any_uow.tickets.attendees(event_id)
-    assert (not_theirs, cancelled, moved) == (False, False, True)
+    assert (not_theirs, cancelled, moved, twice) == (False, False, True, False)
     assert ticket is not None
     assert (ticket.holder_id, ticket.holder_name, ticket.secret, ticket.version) == (8, "Eight", "fresh", 2)
+    assert ticket.transfers == 1
     # Money stays with whoever paid: the buyer does not change with the holder.
     assert ticket.buyer_id == FAN
     assert [t.id for t in live] == [kept.id]

@@ -25,6 +25,7 @@ from core.errors import DuplicateKey, InsufficientFunds
 from core.ledger import Account, Transfer
 from core.models import Event, EventStatus, HoldStatus, Order, Phase, Seat
 from core.ports import NewHold, NewTicket, UnitOfWork
+from core.rules import RulesCache
 
 
 class FakeBoxOffice:
@@ -34,6 +35,7 @@ class FakeBoxOffice:
         self._new_uow = new_uow
         self.in_flight = SeatsInFlight()
         self.availability = AvailabilityCache()
+        self.rules = RulesCache()
 
     async def look(self, event_id: int, query: SeatQuery, now: datetime) -> Look:
         async with self._new_uow().for_reading() as uow:

@@ -109,10 +109,15 @@ class FakeTickets(Repo):
         return True
 
     async def transfer(
-        self, ticket_id: int, from_holder: int, to_holder: int, to_name: str, secret: str
+        self, ticket_id: int, from_holder: int, to_holder: int, to_name: str, secret: str, max_transfers: int
     ) -> bool:
         ticket = self.db.tickets.get(ticket_id)
-        if ticket is None or ticket.holder_id != from_holder or ticket.status is not TicketStatus.ACTIVE:
+        if (
+            ticket is None
+            or ticket.holder_id != from_holder
+            or ticket.status is not TicketStatus.ACTIVE
+            or ticket.transfers >= max_transfers
+        ):
             return False
         moved = replace(
             ticket,
