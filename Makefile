@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(PY) -m bench.booking
 	$(PY) -m bench.through_bot
 	$(PY) -m bench.fanout
+	$(PY) -m bench.qr
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
