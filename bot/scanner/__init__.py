@@ -39,7 +39,7 @@ async def _page(request: web.Request) -> web.FileResponse:
 
 
 async def _script(request: web.Request) -> web.FileResponse:
-    return web.FileResponse(STATIC / "jsQR.js")
+    return web.FileResponse(STATIC / "vendor" / "jsQR.js")
 
 
 def _locale(request: web.Request) -> str:

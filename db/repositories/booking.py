@@ -386,33 +386,26 @@ class FanRepo(Repo):
         await self.conn.execute(statement)
 
     async def wait(self, event_id: int, user_id: int, quantity: int, limit: int, now: datetime) -> bool:
-        await self.conn.execute(
-            insert_ignoring_duplicates(fan_events, event_id=event_id, user_id=user_id, held=0, bought=0)
-        )
         f = fan_events.c
-        open_cart = case((f.hold_expires_at > now, f.held), else_=0)
-        statement = (
-            update(fan_events)
-            .where(
-                f.event_id == event_id,
-                f.user_id == user_id,
-                f.bought + open_cart + quantity <= limit,
-                f.holding + open_cart + quantity <= limit,
-            )
-            .values(bought=f.bought + quantity, holding=f.holding + quantity)
-        )
-        return (await self.conn.execute(statement)).rowcount == 1
+        return await self._add_within(event_id, user_id, now, quantity, limit, (f.bought, f.holding))
 
     async def receive(self, event_id: int, user_id: int, quantity: int, limit: int, now: datetime) -> bool:
+        return await self._add_within(event_id, user_id, now, quantity, limit, (fan_events.c.holding,))
+
+    async def _add_within(
+        self, event_id: int, user_id: int, now: datetime, quantity: int, limit: int, counts: tuple[Any, ...]
+    ) -> bool:
+        """Adds ``quantity`` to each of ``counts`` unless one, with a live cart, would pass ``limit``."""
         await self.conn.execute(
             insert_ignoring_duplicates(fan_events, event_id=event_id, user_id=user_id, held=0, bought=0)
         )
         f = fan_events.c
         open_cart = case((f.hold_expires_at > now, f.held), else_=0)
+        within = [count + open_cart + quantity <= limit for count in counts]
         statement = (
             update(fan_events)
-            .where(f.event_id == event_id, f.user_id == user_id, f.holding + open_cart + quantity <= limit)
-            .values(holding=f.holding + quantity)
+            .where(f.event_id == event_id, f.user_id == user_id, *within)
+            .values({count: count + quantity for count in counts})
         )
         return (await self.conn.execute(statement)).rowcount == 1
 
