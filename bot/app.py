@@ -11,6 +11,7 @@ from bot.settings import Settings
 from core.clock import Clock, SystemClock
 from core.payments import PaymentProvider, payments_for
 from core.runtime import Runtime
+from core.services.queue import QueueSettings
 from core.ticket_codes import TicketCodes
 from db.engine import make_engine
 from db.migrate import migrate
@@ -50,6 +51,9 @@ class App:
             max_tickets_per_fan=self.settings.max_tickets_per_fan,
             waitlist_close_hours=self.settings.waitlist_close_hours,
             max_transfers=self.settings.max_transfers_per_ticket,
+            queue=QueueSettings(
+                self.settings.queue_rate_per_minute, self.settings.queue_cap, self.settings.queue_pass_minutes
+            ),
             payments=self.payments,
         )
 

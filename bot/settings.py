@@ -29,6 +29,11 @@ class Settings(BaseSettings):
     max_transfers_per_ticket: int = Field(
         2, ge=0, le=10, description="How many times one ticket may be given to another member."
     )
+    queue_rate_per_minute: int = Field(
+        300, ge=1, le=100_000, description="Fans a waiting room lets in per minute, to start with."
+    )
+    queue_cap: int = Field(200, ge=1, le=100_000, description="Fans a waiting room lets pick seats at once.")
+    queue_pass_minutes: int = Field(10, ge=1, le=60, description="How long a fan let in may take to book.")
     waitlist_close_hours: int = Field(
         3, ge=0, le=720, description="Hours before an event starts when its waitlist closes and refunds."
     )

@@ -367,3 +367,38 @@ class EventRules:
     static_codes: bool = False  # the door takes the static QR too, not only the rotating one
     min_account_days: int | None = None  # Discord accounts younger than this may not buy
     buyer_role_id: int | None = None  # only members with this role may buy (a presale)
+
+
+class PlaceStatus(StrEnum):
+    WAITING = "waiting"
+    ADMITTED = "admitted"  # holds a booking pass until pass_until
+    DONE = "done"  # paid, released or timed out: the slot went to the next fan
+    LEFT = "left"
+
+
+@dataclass(frozen=True)
+class Queue:
+    """An event's waiting room."""
+
+    event_id: int
+    opened_at: datetime | None
+    next_position: int
+    admitted_upto: int
+    admitted_at: datetime | None
+    rate_per_minute: int
+    cap: int
+    pass_minutes: int
+    paused: bool = False
+
+
+@dataclass(frozen=True)
+class QueuePlace:
+    event_id: int
+    user_id: int
+    position: int | None
+    status: PlaceStatus
+    pass_until: datetime | None
+    locale: str
+
+    def has_pass(self, now: datetime) -> bool:
+        return self.status is PlaceStatus.ADMITTED and self.pass_until is not None and self.pass_until > now

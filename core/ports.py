@@ -29,6 +29,8 @@ from core.models import (
     NewWaitlistEntry,
     Notice,
     Order,
+    Queue,
+    QueuePlace,
     Recipient,
     Seat,
     SeatStatus,
@@ -372,6 +374,38 @@ class AlertRepository(Protocol):
     async def advance(self, alert_id: int, after_user: int, sent: int, done: bool, now: datetime) -> None: ...
 
 
+class QueueRepository(Protocol):
+    async def get(self, event_id: int) -> Queue | None: ...
+    async def create(self, queue: Queue) -> None:
+        """Makes the event's queue unless it exists."""
+        ...
+
+    async def lock(self, event_id: int) -> Queue | None:
+        """The queue, locked for this transaction (joins and admissions queue up on it)."""
+        ...
+
+    async def save(self, queue: Queue) -> None: ...
+    async def place(self, event_id: int, user_id: int) -> QueuePlace | None: ...
+    async def join(self, place: QueuePlace, now: datetime) -> None: ...
+    async def set_place(self, place: QueuePlace) -> None: ...
+    async def pre_queue(self, event_id: int) -> list[int]:
+        """Fans who joined before the opening, in the order they came."""
+        ...
+
+    async def number(self, event_id: int, positions: Sequence[tuple[int, int]]) -> None:
+        """Gives each (user, position)."""
+        ...
+
+    async def holding_passes(self, event_id: int, now: datetime) -> int: ...
+    async def admit(self, event_id: int, after: int, upto: int, until: datetime) -> list[QueuePlace]:
+        """Lets in the waiting fans with positions in (after, upto]; returns them."""
+        ...
+
+    async def to_open(self, now: datetime, limit: int) -> list[int]:
+        """Events whose queue is due to open (their sale has opened) or open with fans waiting."""
+        ...
+
+
 class AppStateRepository(Protocol):
     """Small named values Picket keeps for itself (the hash of the last synced command set)."""
 
@@ -425,6 +459,7 @@ class UnitOfWork(Protocol):
     members: MemberRepository
     interests: InterestRepository
     alerts: AlertRepository
+    queues: QueueRepository
     # The steps of a sale are whole transactions of their own: used without entering the unit.
     box_office: BoxOffice
 

@@ -10,6 +10,7 @@ from core.clock import Clock
 from core.payments import PaymentProvider
 from core.ports import UnitOfWork
 from core.services.interests import SeenMembers
+from core.services.queue import DEFAULT_QUEUE, QueueSettings
 from core.ticket_codes import TicketCodes
 
 
@@ -24,6 +25,8 @@ class Runtime:
     # A waitlist closes (and gives every escrow back) this long before its event starts.
     waitlist_close_hours: int = 3
     max_transfers: int = 2
+    # How a waiting room starts out (its organizer may change it live).
+    queue: QueueSettings = DEFAULT_QUEUE
     # None: no way to add money to a wallet here (real Discord without a real provider).
     payments: PaymentProvider | None = None
     # The language each member last used, gathered per interaction and written now and then.

@@ -327,6 +327,37 @@ event_rules = Table(
     Column("buyer_role_id", BigInteger, nullable=True),
 )
 
+# The waiting room of an event: everyone up to ``admitted_upto`` has been let in, so a fan's place is
+# their position minus it, never a count over the line.
+queues = Table(
+    "queues",
+    metadata,
+    Column("event_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("opened_at", DateTime, nullable=True),
+    Column("next_position", BigInteger, nullable=False),
+    Column("admitted_upto", BigInteger, nullable=False),
+    Column("admitted_at", DateTime, nullable=True),
+    Column("rate_per_minute", Integer, nullable=False),
+    Column("cap", Integer, nullable=False),
+    Column("pass_minutes", Integer, nullable=False),
+    Column("paused", Boolean, nullable=False),
+)
+
+queue_places = Table(
+    "queue_places",
+    metadata,
+    Column("event_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", BigInteger, primary_key=True, autoincrement=False),
+    # None while the fan waits for the opening, when the pre-queue is shuffled.
+    Column("position", BigInteger, nullable=True),
+    Column("status", String(10), nullable=False),
+    Column("pass_until", DateTime, nullable=True),
+    Column("locale", String(8), nullable=False),
+    Column("joined_at", DateTime, nullable=False),
+    Index("ix_queue_places_position", "event_id", "position"),
+    Index("ix_queue_places_status", "event_id", "status", "pass_until"),
+)
+
 app_state = Table(
     "app_state",
     metadata,

@@ -19,6 +19,7 @@ from db.repositories.guilds import AppStateRepo, GuildRepo
 from db.repositories.ledger import LedgerRepo
 from db.repositories.members import AlertRepo, InterestRepo, MemberRepo
 from db.repositories.orders import OrderRepo, OutboxRepo, TicketRepo
+from db.repositories.queues import QueueRepo
 from db.repositories.waitlist import WaitlistRepo
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ class SqlUnitOfWork:
         self.members = MemberRepo(conn)
         self.interests = InterestRepo(conn)
         self.alerts = AlertRepo(conn)
+        self.queues = QueueRepo(conn)
         return self
 
     @property

@@ -11,6 +11,7 @@ from core.services.booking import expire_due_holds
 from core.services.interests import remember_members
 from core.services.organizer import refund_cancelled_events
 from core.services.outbox import Deliverer, drain_notices
+from core.services.queue import run_queues
 from core.services.waitlist import close_waitlists
 from core.services.waitlist_assign import serve_waitlists
 
@@ -94,3 +95,9 @@ async def fan_out_alerts_job(runtime: Runtime) -> int:
 async def remember_members_job(runtime: Runtime) -> int:
     """The languages members used since the last run, in one statement."""
     return await remember_members(runtime.seen, runtime.uow(), runtime.clock)
+
+
+async def run_queues_job(runtime: Runtime) -> int:
+    """Draws the order of pre-queues whose sale opened and lets fans in at each line's rate."""
+    steps = await run_queues(runtime.uow, runtime.clock)
+    return sum(step.admitted for step in steps)

@@ -19,6 +19,7 @@ def build_scheduler(
     refund_seconds: float = 10,
     waitlist_seconds: float = 3,
     alert_seconds: float = 2,
+    queue_seconds: float = 1,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
@@ -42,6 +43,7 @@ def build_scheduler(
     scheduler.add_job(
         jobs.close_waitlists_job, "interval", seconds=refund_seconds, args=[runtime], id="close_waitlists"
     )
+    scheduler.add_job(jobs.run_queues_job, "interval", seconds=queue_seconds, args=[runtime], id="run_queues")
     scheduler.add_job(
         jobs.fan_out_alerts_job, "interval", seconds=alert_seconds, args=[runtime], id="fan_out_alerts"
     )

@@ -10,7 +10,7 @@ from typing import Any, Self
 
 import discord
 
-from bot.i18n import t
+from bot.i18n import language, t
 from bot.i18n.formatting import money
 from cogs.booking._cart import show_cart
 from cogs.booking._embeds import picker_embed
@@ -102,7 +102,14 @@ async def open_booking(interaction: discord.Interaction, event_id: int, quantity
 
 async def _start(interaction: discord.Interaction, event_id: int) -> tuple[BookingStart, SeatMap | None]:
     runtime = runtime_of(interaction.client)
-    start = await start_booking(event_id, caller_of(interaction), runtime.uow(), runtime.clock)
+    start = await start_booking(
+        event_id,
+        caller_of(interaction),
+        runtime.uow(),
+        runtime.clock,
+        locale=language(interaction.locale),
+        queue=runtime.queue,
+    )
     picture = await seat_map(interaction.client, start.event, start.seats, start.stamp, interaction.locale)
     return start, picture
 
@@ -111,7 +118,14 @@ async def redraw(interaction: discord.Interaction, pick: Pick, *, rows: bool = F
     """Draws the picker (or its row picker) again from the seats as they are now."""
     await interaction.response.defer()
     runtime = runtime_of(interaction.client)
-    start = await start_booking(pick.event_id, caller_of(interaction), runtime.uow(), runtime.clock)
+    start = await start_booking(
+        pick.event_id,
+        caller_of(interaction),
+        runtime.uow(),
+        runtime.clock,
+        locale=language(interaction.locale),
+        queue=runtime.queue,
+    )
     embed, view = picker(start, pick, interaction.locale, shown_picture(interaction))
     content = None
     if rows:
@@ -233,6 +247,7 @@ class BestButton(
             str(interaction.id),
             section_id=section,
             quantity=pick.quantity,
+            queue=runtime_of(interaction.client).queue,
         )
         await show_cart(interaction, command)
 
@@ -279,7 +294,13 @@ class SeatMenu(
 
     async def act(self, interaction: discord.Interaction) -> None:
         seats = tuple(numbers(chosen(interaction)))
-        command = HoldSeats(self.pick.event_id, caller_of(interaction), str(interaction.id), seat_ids=seats)
+        command = HoldSeats(
+            self.pick.event_id,
+            caller_of(interaction),
+            str(interaction.id),
+            seat_ids=seats,
+            queue=runtime_of(interaction.client).queue,
+        )
         await show_cart(interaction, command)
 
 

@@ -17,6 +17,8 @@ from cogs.shared.caller import caller_of
 from cogs.shared.text import plain
 from core.runtime import Runtime
 from core.services.door import Scan, check_in, door_event, event_rules, set_rules, set_staff
+from core.services.events import event_details
+from core.services.queue import tune_queue
 
 COLOUR_IN = discord.Colour(0x2F9E6E)
 
@@ -98,6 +100,38 @@ class DoorCommands:
         role = f"<@&{rules.buyer_role_id}>" if rules.buyer_role_id else t("rules.anyone", locale)
         days = rules.min_account_days or 0
         await interaction.followup.send(t("rules.saved", locale, role=role, days=days), ephemeral=True)
+
+    @app_commands.command(name="queue", description=_("Your event's waiting room: how fast fans are let in"))
+    @app_commands.describe(
+        event=_("The event"),
+        rate=_("Fans let in per minute"),
+        cap=_("At most this many choosing seats at once"),
+        paused=_("Pause or resume letting fans in"),
+    )
+    @app_commands.autocomplete(event=event_choices)
+    @app_commands.guild_only()
+    async def queue(
+        self,
+        interaction: discord.Interaction,
+        event: int,
+        rate: app_commands.Range[int, 1, 100_000] | None = None,
+        cap: app_commands.Range[int, 1, 100_000] | None = None,
+        paused: bool | None = None,
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        runtime, caller, locale = self.runtime, caller_of(interaction), interaction.locale
+        queue = runtime.queue
+        line = await tune_queue(event, caller, runtime.uow(), queue, rate=rate, cap=cap, paused=paused)
+        details = await event_details(event, caller, runtime.uow(), runtime.clock)
+        text = t(
+            "queue.tuned",
+            locale,
+            title=plain(details.event.title),
+            rate=line.rate_per_minute,
+            cap=line.cap,
+            paused=t("queue.paused", locale) if line.paused else "",
+        )
+        await interaction.followup.send(text, ephemeral=True)
 
 
 def _staff_text(staff: list[int], locale: object) -> str:

@@ -15,7 +15,7 @@ from cogs.pictures.qr import qr_png
 from cogs.shared.text import plain
 from core.models import Notice
 from core.runtime import Runtime
-from core.services.alerts import alert_subject
+from core.services.alerts import AlertSubject, alert_subject
 from core.services.interests import dm_opened, dms_refused
 from core.services.outbox import Delivery, deliver_notices
 from core.services.tickets import TicketCard, held_card, order_cards
@@ -122,6 +122,8 @@ class DiscordDeliverer:
             return messages
         if notice.kind == "alert":
             return await self._alert(payload, locale)
+        if notice.kind == "queue_admitted":
+            return await self._admitted(payload, locale)
         if notice.kind == "waitlist_closed":
             key = "dm.waitlist_cancelled" if payload.get("cancelled") else "dm.waitlist_closed"
             amount = money(int(payload["amount"]), str(payload.get("currency", "KRW")))
@@ -154,19 +156,15 @@ class DiscordDeliverer:
         )
         message: dict[str, Any] = {"content": text}
         if kind != "starts_soon":
-            # Booking happens in the event's server, where the member's roles and limits are known: the
-            # button leads to the event's post there (its Book button), or to the server.
-            where = (
-                f"{event.guild_id}/{subject.post[0]}/{subject.post[1]}" if subject.post else event.guild_id
-            )
-            view = discord.ui.View(timeout=None)
-            view.add_item(
-                discord.ui.Button(
-                    label=t("alert.book_button", locale)[:80], url=f"{DISCORD_WEB}/channels/{where}"
-                )
-            )
-            message["view"] = view
+            message["view"] = _to_the_post(subject, locale)
         return [message]
+
+    async def _admitted(self, payload: dict[str, Any], locale: object) -> list[dict[str, Any]]:
+        subject = await alert_subject(int(payload["event_id"]), self.runtime.uow())
+        if subject is None:
+            return []
+        text = t("dm.queue_admitted", locale, title=plain(subject.event.title), minutes=payload["minutes"])
+        return [{"content": text, "view": _to_the_post(subject, locale)}]
 
     async def _ticket_messages(
         self, cards: list[TicketCard], locale: object, key: str
@@ -185,6 +183,17 @@ class DiscordDeliverer:
                 }
             )
         return messages
+
+
+def _to_the_post(subject: AlertSubject, locale: object) -> discord.ui.View:
+    """Booking happens in the event's server, where the member's roles and limits are known: the
+    button leads to the event's post there (its Book button), or to the server."""
+    event, post = subject.event, subject.post
+    where = f"{event.guild_id}/{post[0]}/{post[1]}" if post else str(event.guild_id)
+    view = discord.ui.View(timeout=None)
+    label = t("alert.book_button", locale)[:80]
+    view.add_item(discord.ui.Button(label=label, url=f"{DISCORD_WEB}/channels/{where}"))
+    return view
 
 
 def _refund_text(kind: str, payload: dict[str, Any], locale: object) -> str:

@@ -41,6 +41,7 @@ from core.models import (
     Hold,
     HoldStatus,
     Order,
+    Phase,
     Seat,
     SeatStatus,
     SectionAvailability,
@@ -50,6 +51,7 @@ from core.ports import UnitOfWork
 from core.retry import retrying
 from core.rules import check_buyer
 from core.seating import ranked_blocks
+from core.services.queue import DEFAULT_QUEUE, QueueSettings, pass_used, require_pass
 from core.services.showing import changed, seen_now
 from core.services.waitlist import returns_to_line
 
@@ -71,6 +73,7 @@ class HoldSeats:
     seat_ids: tuple[int, ...] = ()
     section_id: int | None = None
     quantity: int = 0
+    queue: QueueSettings = DEFAULT_QUEUE  # for an event with a waiting room: how it starts out
 
     @property
     def user_id(self) -> int:
@@ -179,6 +182,8 @@ async def _try_hold(cmd: HoldSeats, quantity: int, uow: UnitOfWork, clock: Clock
     event = _bookable(look.event, cmd.caller, cmd.event_id)
     event.check_on_sale(now)
     check_buyer(await buying_rules(event.id, uow), cmd.caller, now)
+    if event.use_queue:
+        await require_pass(event, cmd.caller, "en", uow, clock, cmd.queue)
     if quantity > event.per_user_limit:
         raise LimitReached(limit=event.per_user_limit, bought=0)
     seats = await _choose(cmd, quantity, event, look, query.limit, uow, now, attempt)
@@ -350,6 +355,8 @@ async def confirm_hold(cmd: ConfirmHold, uow: UnitOfWork, clock: Clock) -> Order
     if result.refusal is None:
         assert result.event is not None and result.order is not None
         changed(uow, result.event.id)
+        if result.event.use_queue:
+            await pass_used(result.event.id, cmd.user_id, uow)
         return OrderView(result.order, result.event, list(result.tickets), result.notice_id)
     event, refusal = result.event, result.refusal
     if event is None or refusal in (ConfirmRefusal.NOT_FOUND, ConfirmRefusal.REPEAT):
@@ -478,13 +485,27 @@ class BookingStart:
 
 
 @retrying
-async def start_booking(event_id: int, caller: Caller, uow: UnitOfWork, clock: Clock) -> BookingStart:
+async def start_booking(
+    event_id: int,
+    caller: Caller,
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    locale: str = "en",
+    queue: QueueSettings = DEFAULT_QUEUE,
+) -> BookingStart:
+    """What a fan sees when they open the picker; for an event with a waiting room, they need their
+    turn first (before the opening, pressing Book puts them in the pre-queue)."""
     if not valid_id(event_id):
         raise EventNotFound(event_id=event_id)
     seen = await seen_now(event_id, uow, clock)
     event = _bookable(seen.event, caller, event_id)
+    if event.use_queue and event.phase(clock.now()) is Phase.SCHEDULED:
+        await require_pass(event, caller, locale, uow, clock, queue)
     event.check_on_sale(clock.now())
     check_buyer(await buying_rules(event.id, uow), caller, clock.now())
+    if event.use_queue:
+        await require_pass(event, caller, locale, uow, clock, queue)
     fan = await uow.box_office.fan(event.id, caller.user_id)
     if fan.bought >= event.per_user_limit:
         raise LimitReached(limit=event.per_user_limit, bought=fan.bought)

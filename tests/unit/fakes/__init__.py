@@ -25,6 +25,7 @@ from core.ports import (
     MemberRepository,
     OrderRepository,
     Outbox,
+    QueueRepository,
     SeatRepository,
     TicketRepository,
     WaitlistRepository,
@@ -33,6 +34,7 @@ from tests.unit.fakes.booking import FakeFans, FakeGeneralAdmission, FakeHolds, 
 from tests.unit.fakes.box_office import FakeBoxOffice
 from tests.unit.fakes.events import FakeAppState, FakeEvents, FakeGuilds
 from tests.unit.fakes.members import FakeAlerts, FakeInterests, FakeMembers
+from tests.unit.fakes.queues import FakeQueues
 from tests.unit.fakes.sales import (
     ConstraintViolation,
     FakeLedger,
@@ -65,6 +67,7 @@ class FakeUnitOfWork:
     members: MemberRepository
     interests: InterestRepository
     alerts: AlertRepository
+    queues: QueueRepository
     box_office: BoxOffice
 
     def __init__(self) -> None:
@@ -89,6 +92,7 @@ class FakeUnitOfWork:
         self.members = FakeMembers(self._open_state)
         self.interests = FakeInterests(self._open_state)
         self.alerts = FakeAlerts(self._open_state)
+        self.queues = FakeQueues(self._open_state)
         self.box_office = FakeBoxOffice(lambda: self)
 
     def for_reading(self) -> Self:

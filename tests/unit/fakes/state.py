@@ -23,6 +23,8 @@ from core.models import (
     MemberPrefs,
     NoticeStatus,
     Order,
+    Queue,
+    QueuePlace,
     Seat,
     SeatStatus,
     Ticket,
@@ -129,6 +131,9 @@ class State:
     announcements: dict[int, tuple[int, int]] = field(default_factory=dict)
     rules: dict[int, EventRules] = field(default_factory=dict)
     staff: set[tuple[int, int]] = field(default_factory=set)
+    queues: dict[int, Queue] = field(default_factory=dict)
+    places: dict[tuple[int, int], QueuePlace] = field(default_factory=dict)
+    joined: dict[tuple[int, int], datetime] = field(default_factory=dict)
 
     def new_id(self, table: str) -> int:
         self.last_ids[table] = self.last_ids.get(table, 0) + 1

@@ -1,0 +1,137 @@
+"""The waiting room on SQLite, MariaDB and the fake, with a frozen clock and a seeded draw: the pre-queue
+order is drawn at the opening, fans are let in at the rate and up to the cap, a pass that ends frees
+its slot, and booking such an event needs a pass."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+
+from core.clock import FrozenClock
+from core.models import Event
+from core.ports import UnitOfWork
+from core.services.booking import ConfirmHold, HoldSeats, confirm_hold, hold_seats, start_booking
+from core.services.events import CreateEvent, create_event, publish_event
+from core.services.queue import InWaitingRoom, run_queues, tune_queue
+from tests.support.builders import fan, fund, key, organizer, set_up_guild
+
+FANS = list(range(101, 111))
+OPENS_IN = timedelta(hours=1)
+
+
+async def _hot_sale(uow: UnitOfWork, clock: FrozenClock) -> Event:
+    await set_up_guild(uow)
+    draft = await create_event(
+        CreateEvent(
+            caller=organizer(),
+            title="Hot Sale",
+            starts_at=clock.now() + timedelta(days=10),
+            sale_opens_at=clock.now() + OPENS_IN,
+            layout="R:A-E x 1-10 @ 1000",
+            use_queue=True,
+        ),
+        uow,
+        clock,
+    )
+    event = (await publish_event(draft.id, organizer(), uow, clock)).event
+    await tune_queue(event.id, organizer(), uow, rate=60, cap=3)
+    return event
+
+
+async def _turn(uow: UnitOfWork, clock: FrozenClock, event: Event, user: int) -> dict[str, object] | None:
+    """None when the fan may pick seats now, else what the waiting room told them."""
+    try:
+        await start_booking(event.id, fan(user), uow, clock)
+    except InWaitingRoom as waiting:
+        return waiting.params
+    return None
+
+
+async def _positions(uow: UnitOfWork, event: Event) -> list[int | None]:
+    async with uow.for_reading():
+        places = [await uow.queues.place(event.id, user) for user in FANS]
+    return [p.position if p is not None else None for p in places]
+
+
+async def test_the_pre_queue_is_drawn_at_random_at_the_opening(
+    any_uow: UnitOfWork, clock: FrozenClock
+) -> None:
+    event = await _hot_sale(any_uow, clock)
+    for user in FANS:
+        assert (await _turn(any_uow, clock, event, user) or {})["reason"] == "pre_queue"
+        clock.advance(timedelta(seconds=1))
+    # Pressing again keeps the place there is: one per fan.
+    assert (await _turn(any_uow, clock, event, FANS[0]) or {})["reason"] == "pre_queue"
+    assert await run_queues(lambda: any_uow, clock, random.Random(7)) == []  # not open yet
+
+    clock.set(event.sale_opens_at)
+    [opened] = await run_queues(lambda: any_uow, clock, random.Random(7))
+    assert (opened.drawn, opened.admitted) == (len(FANS), 0)
+    order = await _positions(any_uow, event)
+    assert sorted(order) == list(range(1, len(FANS) + 1))  # type: ignore[type-var]
+    assert order != list(range(1, len(FANS) + 1))  # not the order they came in
+    waiting = await _turn(any_uow, clock, event, FANS[0])
+    assert waiting is not None and waiting["place"] == order[0]
+
+
+async def test_fans_are_let_in_at_the_rate_up_to_the_cap(any_uow: UnitOfWork, clock: FrozenClock) -> None:
+    event = await _hot_sale(any_uow, clock)
+    for user in FANS:
+        await _turn(any_uow, clock, event, user)
+    clock.set(event.sale_opens_at)
+    await run_queues(lambda: any_uow, clock, random.Random(3))
+    first_in_line = sorted(zip(await _positions(any_uow, event), FANS, strict=True))
+
+    clock.advance(timedelta(seconds=2))  # one a second
+    [step] = await run_queues(lambda: any_uow, clock)
+    assert step.admitted == 2
+    clock.advance(timedelta(seconds=10))  # ten more have accrued, but only one slot is left
+    [step] = await run_queues(lambda: any_uow, clock)
+    assert step.admitted == 1
+    admitted = [user for _, user in first_in_line[:3]]
+    assert [await _turn(any_uow, clock, event, u) for u in admitted] == [None, None, None]
+    fourth = await _turn(any_uow, clock, event, first_in_line[3][1])
+    assert fourth is not None and fourth["place"] == 1
+    # A forged click at the hold is refused the same way.
+    with pytest.raises(InWaitingRoom):
+        await hold_seats(
+            HoldSeats(event.id, fan(first_in_line[3][1]), key(), quantity=1, section_id=1), any_uow, clock
+        )
+
+    # One admitted fan pays: their slot goes to the next fan at the next run.
+    buyer = admitted[0]
+    await fund(any_uow, clock, buyer, 10_000)
+    section = (await start_booking(event.id, fan(buyer), any_uow, clock)).sections[0].section_id
+    held = await hold_seats(
+        HoldSeats(event.id, fan(buyer), key(), section_id=section, quantity=1), any_uow, clock
+    )
+    await confirm_hold(ConfirmHold(held.hold.id, fan(buyer), key()), any_uow, clock)
+    clock.advance(timedelta(seconds=1))
+    [step] = await run_queues(lambda: any_uow, clock)
+    assert step.admitted == 1
+    assert await _turn(any_uow, clock, event, first_in_line[3][1]) is None
+
+    # Passes that end free their slots too.
+    clock.advance(timedelta(minutes=10, seconds=1))
+    [step] = await run_queues(lambda: any_uow, clock)
+    assert step.admitted == 3
+    late = 999
+    waiting = await _turn(any_uow, clock, event, late)
+    assert waiting is not None and waiting["reason"] == "waiting"
+    assert waiting["place"] == len(FANS) + 1 - (4 + 3)  # behind everyone, counted from the watermark
+
+
+async def test_a_paused_line_lets_nobody_in(any_uow: UnitOfWork, clock: FrozenClock) -> None:
+    event = await _hot_sale(any_uow, clock)
+    for user in FANS[:3]:
+        await _turn(any_uow, clock, event, user)
+    await tune_queue(event.id, organizer(), any_uow, paused=True)
+    clock.set(event.sale_opens_at + timedelta(seconds=30))
+    [step] = await run_queues(lambda: any_uow, clock)
+    assert (step.drawn, step.admitted) == (3, 0)
+    await tune_queue(event.id, organizer(), any_uow, paused=False)
+    clock.advance(timedelta(seconds=5))
+    [step] = await run_queues(lambda: any_uow, clock)
+    assert step.admitted == 3
