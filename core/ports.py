@@ -405,6 +405,10 @@ class QueueRepository(Protocol):
         """Events whose queue is due to open (their sale has opened) or open with fans waiting."""
         ...
 
+    async def waiting(self, event_id: int, limit: int) -> list[QueuePlace]:
+        """Fans still waiting, first in line first."""
+        ...
+
 
 class AppStateRepository(Protocol):
     """Small named values Picket keeps for itself (the hash of the last synced command set)."""

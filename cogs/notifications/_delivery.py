@@ -122,8 +122,8 @@ class DiscordDeliverer:
             return messages
         if notice.kind == "alert":
             return await self._alert(payload, locale)
-        if notice.kind == "queue_admitted":
-            return await self._admitted(payload, locale)
+        if notice.kind in ("queue_admitted", "queue_sold_out"):
+            return await self._admitted(notice.kind, payload, locale)
         if notice.kind == "waitlist_closed":
             key = "dm.waitlist_cancelled" if payload.get("cancelled") else "dm.waitlist_closed"
             amount = money(int(payload["amount"]), str(payload.get("currency", "KRW")))
@@ -159,11 +159,13 @@ class DiscordDeliverer:
             message["view"] = _to_the_post(subject, locale)
         return [message]
 
-    async def _admitted(self, payload: dict[str, Any], locale: object) -> list[dict[str, Any]]:
+    async def _admitted(self, kind: str, payload: dict[str, Any], locale: object) -> list[dict[str, Any]]:
+        """A fan's turn in the waiting room, or the word that the event sold out before it came."""
         subject = await alert_subject(int(payload["event_id"]), self.runtime.uow())
         if subject is None:
             return []
-        text = t("dm.queue_admitted", locale, title=plain(subject.event.title), minutes=payload["minutes"])
+        title = plain(subject.event.title)
+        text = t(f"dm.{kind}", locale, title=title, minutes=payload.get("minutes", 0))
         return [{"content": text, "view": _to_the_post(subject, locale)}]
 
     async def _ticket_messages(

@@ -500,11 +500,17 @@ async def start_booking(
         raise EventNotFound(event_id=event_id)
     seen = await seen_now(event_id, uow, clock)
     event = _bookable(seen.event, caller, event_id)
+    # Who may buy is checked when a fan joins the line, not after a long wait.
+    rules = await buying_rules(event.id, uow)
     if event.use_queue and event.phase(clock.now()) is Phase.SCHEDULED:
+        check_buyer(rules, caller, clock.now())
         await require_pass(event, caller, locale, uow, clock, queue)
     event.check_on_sale(clock.now())
-    check_buyer(await buying_rules(event.id, uow), caller, clock.now())
+    check_buyer(rules, caller, clock.now())
     if event.use_queue:
+        if seen.free <= 0:
+            # No line for a sold-out event: the fan is offered the waitlist at once.
+            raise SoldOut(event=event.title, event_id=event.id)
         await require_pass(event, caller, locale, uow, clock, queue)
     fan = await uow.box_office.fan(event.id, caller.user_id)
     if fan.bought >= event.per_user_limit:

@@ -17,6 +17,7 @@ from core.models import Event, PlaceStatus, Queue, QueuePlace
 from core.ports import UnitOfWork
 from core.retry import retrying
 from core.services.events import owned_event
+from core.services.showing import seen_now
 
 # An admission run may make up for at most this long without one (a paused line, a slow job).
 CATCH_UP = timedelta(minutes=1)
@@ -114,7 +115,36 @@ async def run_queues(
     """The job: draws the order of every pre-queue whose sale has opened, then lets fans in."""
     async with new_uow().for_reading() as uow:
         due = await uow.queues.to_open(clock.now(), limit=50)
-    return [await _serve(event_id, new_uow(), clock, rng or random.SystemRandom()) for event_id in due]
+    served = []
+    for event_id in due:
+        seen = await seen_now(event_id, new_uow(), clock)
+        if seen.event is not None and seen.free <= 0:
+            # Nobody more is let in to a sold-out event; everyone waiting hears it now.
+            while await _tell_sold_out(seen.event, new_uow(), clock):
+                pass
+            continue
+        served.append(await _serve(event_id, new_uow(), clock, rng or random.SystemRandom()))
+    return served
+
+
+@retrying
+async def _tell_sold_out(event: Event, uow: UnitOfWork, clock: Clock, batch: int = 500) -> int:
+    """Sold out: everyone still waiting is told at once (and pointed to the cancellation waitlist)
+    instead of waiting for a turn that cannot come. A batch per transaction; how many were told."""
+    now = clock.now()
+    async with uow:
+        waiting = await uow.queues.waiting(event.id, batch)
+        for place in waiting:
+            await uow.queues.set_place(replace(place, status=PlaceStatus.LEFT))
+            payload = {"user_id": place.user_id, "event_id": event.id, "locale": place.locale}
+            await uow.outbox.add("queue_sold_out", payload, now)
+        if len(waiting) < batch:
+            # Nobody is left to let in: the line rests until someone joins again.
+            queue = await uow.queues.lock(event.id)
+            if queue is not None:
+                await uow.queues.save(replace(queue, admitted_upto=queue.next_position - 1))
+        await uow.commit()
+    return len(waiting)
 
 
 @retrying

@@ -117,6 +117,15 @@ class QueueRepo(Repo):
         )
         return [int(row[0]) for row in await self.conn.execute(query)]
 
+    async def waiting(self, event_id: int, limit: int) -> list[QueuePlace]:
+        query = (
+            select(*_PLACE)
+            .where(p.event_id == event_id, p.status == PlaceStatus.WAITING)
+            .order_by(p.position)
+            .limit(limit)
+        )
+        return [_place(row) for row in await self.conn.execute(query)]
+
 
 def _values(queue: Queue) -> dict[str, Any]:
     return {

@@ -21,7 +21,7 @@ FANS = list(range(101, 111))
 OPENS_IN = timedelta(hours=1)
 
 
-async def _hot_sale(uow: UnitOfWork, clock: FrozenClock) -> Event:
+async def _hot_sale(uow: UnitOfWork, clock: FrozenClock, layout: str = "R:A-E x 1-10 @ 1000") -> Event:
     await set_up_guild(uow)
     draft = await create_event(
         CreateEvent(
@@ -29,7 +29,7 @@ async def _hot_sale(uow: UnitOfWork, clock: FrozenClock) -> Event:
             title="Hot Sale",
             starts_at=clock.now() + timedelta(days=10),
             sale_opens_at=clock.now() + OPENS_IN,
-            layout="R:A-E x 1-10 @ 1000",
+            layout=layout,
             use_queue=True,
         ),
         uow,
@@ -135,3 +135,30 @@ async def test_a_paused_line_lets_nobody_in(any_uow: UnitOfWork, clock: FrozenCl
     clock.advance(timedelta(seconds=5))
     [step] = await run_queues(lambda: any_uow, clock)
     assert step.admitted == 3
+
+
+async def test_a_sell_out_tells_everyone_still_waiting_at_once(
+    any_uow: UnitOfWork, clock: FrozenClock
+) -> None:
+    event = await _hot_sale(any_uow, clock, layout="R:A x 1-2 @ 1000")
+    for user in FANS[:5]:
+        await _turn(any_uow, clock, event, user)
+    clock.set(event.sale_opens_at)
+    await run_queues(lambda: any_uow, clock, random.Random(1))
+    clock.advance(timedelta(seconds=1))
+    await run_queues(lambda: any_uow, clock)
+    [first] = [u for u in FANS[:5] if await _turn(any_uow, clock, event, u) is None]
+    await fund(any_uow, clock, first, 10_000)
+    async with any_uow.for_reading():
+        seats = tuple(s.id for s in await any_uow.seats.seat_map(event.id, clock.now()))
+    held = await hold_seats(HoldSeats(event.id, fan(first), key(), seat_ids=seats), any_uow, clock)
+    await confirm_hold(ConfirmHold(held.hold.id, fan(first), key()), any_uow, clock)
+
+    clock.advance(timedelta(seconds=2))
+    await run_queues(lambda: any_uow, clock)
+    async with any_uow:
+        notices = await any_uow.outbox.claim(clock.now(), clock.now(), 500)
+        places = [await any_uow.queues.place(event.id, u) for u in FANS[:5] if u != first]
+    told = [n.payload["user_id"] for n in notices if n.kind == "queue_sold_out"]
+    assert sorted(told) == sorted(u for u in FANS[:5] if u != first)
+    assert {p.status.value for p in places if p is not None} == {"left"}

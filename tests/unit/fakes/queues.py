@@ -67,3 +67,9 @@ class FakeQueues(Repo):
             return on and (queue.opened_at is None or queue.next_position - 1 > queue.admitted_upto)
 
         return sorted(e for e, queue in self.db.queues.items() if due(queue))[:limit]
+
+    async def waiting(self, event_id: int, limit: int) -> list[QueuePlace]:
+        waiting = [
+            p for (e, _), p in self.db.places.items() if e == event_id and p.status is PlaceStatus.WAITING
+        ]
+        return sorted(waiting, key=lambda p: (p.position is None, p.position or 0, p.user_id))[:limit]
