@@ -51,6 +51,7 @@ class App:
             max_tickets_per_fan=self.settings.max_tickets_per_fan,
             waitlist_close_hours=self.settings.waitlist_close_hours,
             max_transfers=self.settings.max_transfers_per_ticket,
+            queue_from=self.settings.queue_from_size,
             queue=QueueSettings(
                 self.settings.queue_rate_per_minute, self.settings.queue_cap, self.settings.queue_pass_minutes
             ),

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
         300, ge=1, le=100_000, description="Fans a waiting room lets in per minute, to start with."
     )
     queue_cap: int = Field(200, ge=1, le=100_000, description="Fans a waiting room lets pick seats at once.")
+    queue_from_size: int = Field(
+        5000,
+        ge=1,
+        description="Events with at least this many seats or places get a waiting room by default.",
+    )
     queue_pass_minutes: int = Field(10, ge=1, le=60, description="How long a fan let in may take to book.")
     waitlist_close_hours: int = Field(
         3, ge=0, le=720, description="Hours before an event starts when its waitlist closes and refunds."

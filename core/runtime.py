@@ -27,6 +27,8 @@ class Runtime:
     max_transfers: int = 2
     # How a waiting room starts out (its organizer may change it live).
     queue: QueueSettings = DEFAULT_QUEUE
+    # Events this large get a waiting room unless their organizer says otherwise.
+    queue_from: int = 5000
     # None: no way to add money to a wallet here (real Discord without a real provider).
     payments: PaymentProvider | None = None
     # The language each member last used, gathered per interaction and written now and then.

@@ -69,7 +69,7 @@ class EventCog(
         category=_("What kind of event"),
         sale_opens=_("When ticket sales open, e.g. 2026-12-01 20:00 (default: on publishing)"),
         limit=_("Tickets one fan may buy"),
-        queue=_("Use the waiting-room queue when sales open"),
+        queue=_("A waiting room when sales open (default: on for big events)"),
     )
     @app_commands.choices(category=CATEGORY_CHOICES)
     @app_commands.guild_only()
@@ -82,7 +82,7 @@ class EventCog(
         price: app_commands.Range[int, 0, 10_000_000] | None = None,
         sale_opens: str | None = None,
         limit: app_commands.Range[int, 1, 10] | None = None,
-        queue: bool = False,
+        queue: bool | None = None,
     ) -> None:
         # Everything that can be refused without the form is refused before it, so no typing is lost;
         # who may post comes first, so a member who may not is not asked to fix their layout.
@@ -98,6 +98,7 @@ class EventCog(
             "sale_opens_at": opens_at,
             "per_user_limit": limit or self.runtime.max_tickets_per_fan,
             "use_queue": queue,
+            "queue_from": self.runtime.queue_from,
         }
 
         async def submitted(modal_interaction: discord.Interaction, values: dict[str, Any]) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 
@@ -41,7 +42,9 @@ class CreateEvent:
     hold_minutes: int = 10
     currency: str = "KRW"
     refund_cutoff_hours: int = 24
-    use_queue: bool = False
+    # None: a waiting room when the event holds at least ``queue_from`` people.
+    use_queue: bool | None = False
+    queue_from: int = 5000
 
 
 @dataclass(frozen=True)
@@ -177,7 +180,7 @@ async def create_event(cmd: CreateEvent, uow: UnitOfWork, clock: Clock) -> Event
                 ga_price=cmd.ga_price if cmd.ga_capacity is not None else None,
                 refund_cutoff_hours=cmd.refund_cutoff_hours,
                 created_at=now,
-                use_queue=cmd.use_queue,
+                use_queue=_waiting_room(cmd, sections),
             )
         )
         if sections:
@@ -216,6 +219,13 @@ async def publish_event(event_id: int, caller: Caller, uow: UnitOfWork, clock: C
         await uow.commit()
     changed(uow, event_id)
     return Published(replace(event, status=EventStatus.PUBLISHED), channel, newly=True)
+
+
+def _waiting_room(cmd: CreateEvent, sections: Sequence[SectionSpec]) -> bool:
+    if cmd.use_queue is not None:
+        return cmd.use_queue
+    size = cmd.ga_capacity if cmd.ga_capacity is not None else sum(s.seat_count for s in sections)
+    return size >= cmd.queue_from
 
 
 @retrying

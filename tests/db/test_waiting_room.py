@@ -162,3 +162,29 @@ async def test_a_sell_out_tells_everyone_still_waiting_at_once(
     told = [n.payload["user_id"] for n in notices if n.kind == "queue_sold_out"]
     assert sorted(told) == sorted(u for u in FANS[:5] if u != first)
     assert {p.status.value for p in places if p is not None} == {"left"}
+
+
+async def test_big_events_get_a_waiting_room_unless_their_organizer_says_no(
+    any_uow: UnitOfWork, clock: FrozenClock
+) -> None:
+    await set_up_guild(any_uow)
+
+    async def made(capacity: int, use_queue: bool | None) -> bool:
+        command = CreateEvent(
+            caller=organizer(),
+            title="Size",
+            starts_at=clock.now() + timedelta(days=10),
+            sale_opens_at=clock.now(),
+            ga_capacity=capacity,
+            ga_price=0,
+            use_queue=use_queue,
+            queue_from=1000,
+        )
+        return (await create_event(command, any_uow, clock)).use_queue
+
+    assert [await made(999, None), await made(1000, None), await made(5000, False), await made(10, True)] == [
+        False,
+        True,
+        False,
+        True,
+    ]
