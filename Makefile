@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(PY) -m bench.through_bot
 	$(PY) -m bench.fanout
 	$(PY) -m bench.qr
+	$(PY) -m bench.sale_open
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
