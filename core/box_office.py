@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from core.availability import AvailabilityCache
+from core.batching import Batcher
 from core.models import Event, Order, Seat, Ticket
 from core.rules import RulesCache
 
@@ -158,6 +159,8 @@ class BoxOffice(Protocol):
     in_flight: SeatsInFlight
     availability: AvailabilityCache
     rules: RulesCache
+    # Fans joining a waiting room at the same moment, written together (core/services/queue.py).
+    joins: Batcher[int, Any, Any]
 
     async def look(self, event_id: int, query: SeatQuery, now: datetime) -> Look: ...
     async def fan(self, event_id: int, user_id: int) -> FanFacts: ...

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
 from core.availability import AvailabilityCache
+from core.batching import Batcher
 from core.box_office import (
     MAX_TICKETS_PER_HOLD,
     BoxOffice,
@@ -58,6 +59,7 @@ class ProcedureBoxOffice:
         self.in_flight = SeatsInFlight()
         self.availability = AvailabilityCache()
         self.rules = RulesCache()
+        self.joins: Batcher[int, Any, Any] = Batcher()
         self._events: dict[int, Event] = {}
         # Which event each hold made here is for, so paying for it can send the version known.
         self._hold_events: dict[int, int] = {}

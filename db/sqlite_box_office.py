@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from core.availability import AvailabilityCache
+from core.batching import Batcher
 from core.box_office import (
     ConfirmPlan,
     ConfirmRefusal,
@@ -64,6 +65,7 @@ class SqliteBoxOffice:
         self.in_flight = SeatsInFlight()
         self.availability = AvailabilityCache()
         self.rules = RulesCache()
+        self.joins: Batcher[int, Any, Any] = Batcher()
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

@@ -54,42 +54,70 @@ def minutes_to_wait(queue: Queue, ahead: int) -> int:
     return max(1, -(-ahead // max(1, queue.rate_per_minute)))
 
 
-@retrying
 async def require_pass(
     event: Event, caller: Caller, locale: str, uow: UnitOfWork, clock: Clock, settings: QueueSettings
 ) -> None:
     """Lets the fan through if they hold a live pass; otherwise puts them in line (once) and raises
-    InWaitingRoom saying where they stand. A second press keeps the place it has."""
+    InWaitingRoom saying where they stand. A second press keeps the place it has, and writes nothing."""
     now = clock.now()
-    async with uow.for_reading():
-        place = await uow.queues.place(event.id, caller.user_id)
+    queue, place = await _standing(event.id, caller.user_id, uow)
     if place is not None and place.has_pass(now):
         return
-    async with uow:
-        await uow.queues.create(_fresh(event, settings))
-        queue = await uow.queues.lock(event.id)
-        assert queue is not None
-        place = await uow.queues.place(event.id, caller.user_id)
-        if place is not None and place.has_pass(now):
+    if queue is None or place is None or place.status is not PlaceStatus.WAITING:
+
+        async def write(fans: list[tuple[int, str]]) -> list[tuple[Queue, QueuePlace]]:
+            return await _join(event, fans, uow, clock, settings)
+
+        queue, place = await uow.box_office.joins.submit(event.id, (caller.user_id, locale), write)
+        if place.has_pass(now):
             return
-        if place is None or place.status is not PlaceStatus.WAITING:
-            position = queue.next_position if queue.opened_at is not None else None
-            joined = QueuePlace(event.id, caller.user_id, position, PlaceStatus.WAITING, None, locale)
-            if place is None:
-                await uow.queues.join(joined, now)
-            else:
-                await uow.queues.set_place(joined)
-            if position is not None:
-                await uow.queues.save(replace(queue, next_position=queue.next_position + 1))
-                queue = replace(queue, next_position=queue.next_position + 1)
-            place = joined
-        await uow.commit()
     ahead = place_in_line(queue, place)
     if ahead is None:
         raise InWaitingRoom(reason="pre_queue", event=event.title, opens=event.sale_opens_at)
     raise InWaitingRoom(
         reason="waiting", event=event.title, place=ahead, minutes=minutes_to_wait(queue, ahead)
     )
+
+
+@retrying
+async def _standing(event_id: int, user_id: int, uow: UnitOfWork) -> tuple[Queue | None, QueuePlace | None]:
+    async with uow.for_reading():
+        return await uow.queues.get(event_id), await uow.queues.place(event_id, user_id)
+
+
+@retrying
+async def _join(
+    event: Event, fans: list[tuple[int, str]], uow: UnitOfWork, clock: Clock, settings: QueueSettings
+) -> list[tuple[Queue, QueuePlace]]:
+    """Everyone in ``fans`` joins the line in one transaction, in the order they came; a fan already
+    waiting or holding a pass keeps what they have."""
+    now = clock.now()
+    async with uow:
+        await uow.queues.create(_fresh(event, settings))
+        queue = await uow.queues.lock(event.id)
+        assert queue is not None
+        known = await uow.queues.places(event.id, [user for user, _ in fans])
+        new: dict[int, QueuePlace] = {}
+        position = queue.next_position
+        for user, locale in fans:
+            place = new.get(user) or known.get(user)
+            if place is not None and (place.has_pass(now) or place.status is PlaceStatus.WAITING):
+                continue
+            joined = QueuePlace(
+                event.id, user, position if queue.opened_at else None, PlaceStatus.WAITING, None, locale
+            )
+            position += 1 if queue.opened_at else 0
+            if place is None:
+                new[user] = joined
+            else:
+                await uow.queues.set_place(joined)
+                known[user] = joined
+        await uow.queues.join(list(new.values()), now)
+        if position != queue.next_position:
+            queue = replace(queue, next_position=position)
+            await uow.queues.save(queue)
+        await uow.commit()
+    return [(queue, new.get(user) or known[user]) for user, _ in fans]
 
 
 @retrying

@@ -50,17 +50,27 @@ class QueueRepo(Repo):
         ).first()
         return _place(row) if row is not None else None
 
-    async def join(self, place: QueuePlace, now: datetime) -> None:
-        values = {
-            "event_id": place.event_id,
-            "user_id": place.user_id,
-            "position": place.position,
-            "status": place.status,
-            "pass_until": place.pass_until,
-            "locale": place.locale,
-            "joined_at": now,
-        }
-        await self.conn.execute(insert(queue_places).values(**values))
+    async def places(self, event_id: int, user_ids: Sequence[int]) -> dict[int, QueuePlace]:
+        if not user_ids:
+            return {}
+        query = select(*_PLACE).where(p.event_id == event_id, p.user_id.in_(list(user_ids)))
+        return {int(row[1]): _place(row) for row in await self.conn.execute(query)}
+
+    async def join(self, places: Sequence[QueuePlace], now: datetime) -> None:
+        rows = [
+            {
+                "event_id": place.event_id,
+                "user_id": place.user_id,
+                "position": place.position,
+                "status": place.status,
+                "pass_until": place.pass_until,
+                "locale": place.locale,
+                "joined_at": now,
+            }
+            for place in places
+        ]
+        if rows:
+            await self.conn.execute(insert(queue_places), rows)
 
     async def set_place(self, place: QueuePlace) -> None:
         await self.conn.execute(

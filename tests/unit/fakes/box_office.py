@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from core.availability import AvailabilityCache
+from core.batching import Batcher
 from core.box_office import (
     ConfirmPlan,
     ConfirmRefusal,
@@ -36,6 +38,7 @@ class FakeBoxOffice:
         self.in_flight = SeatsInFlight()
         self.availability = AvailabilityCache()
         self.rules = RulesCache()
+        self.joins: Batcher[int, Any, Any] = Batcher()
 
     async def look(self, event_id: int, query: SeatQuery, now: datetime) -> Look:
         async with self._new_uow().for_reading() as uow:

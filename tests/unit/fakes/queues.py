@@ -27,11 +27,15 @@ class FakeQueues(Repo):
     async def place(self, event_id: int, user_id: int) -> QueuePlace | None:
         return self.db.places.get((event_id, user_id))
 
-    async def join(self, place: QueuePlace, now: datetime) -> None:
-        key = (place.event_id, place.user_id)
-        assert key not in self.db.places, "a fan has one place per event (the primary key)"
-        self.db.places[key] = place
-        self.db.joined[key] = now
+    async def places(self, event_id: int, user_ids: Sequence[int]) -> dict[int, QueuePlace]:
+        return {u: self.db.places[event_id, u] for u in user_ids if (event_id, u) in self.db.places}
+
+    async def join(self, places: Sequence[QueuePlace], now: datetime) -> None:
+        for place in places:
+            key = (place.event_id, place.user_id)
+            assert key not in self.db.places, "a fan has one place per event (the primary key)"
+            self.db.places[key] = place
+            self.db.joined[key] = now
 
     async def set_place(self, place: QueuePlace) -> None:
         self.db.places[place.event_id, place.user_id] = place
