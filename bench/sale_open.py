@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import sqlite3
 import statistics
@@ -25,7 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bench.through_bot import CONCURRENCY, Stage, book, percentile, settled, start_bot
+from bench.through_bot import CONCURRENCY, Stage, book, launch_bot, percentile, settled
 from bot.app import App
 from bot.devserver import DevServer, DevServerConfig, Member, WaitTimeout
 from bot.settings import Settings
@@ -113,23 +112,8 @@ async def one_size(count: int) -> None:
             discord_gateway_url=server.gateway_url,
         )
         event_id = await seed(settings, guild.id, organizer.id, role.id, fans)
-        config = data / "bot.json"
-        config.write_text(
-            json.dumps(
-                {
-                    "data_dir": str(data),
-                    "database_url": database,
-                    "token": server.token,
-                    "api_base": server.api_base,
-                    "gateway_url": server.gateway_url,
-                }
-            )
-        )
-        bot = start_bot(config)
+        bot = await launch_bot(server, data, database)
         try:
-            await server.wait_for_command_sync(within=60)
-            await server.changes.wait_for(lambda: server.gateway.sessions or None, within=60, what="the bot")
-            await asyncio.sleep(3)
             stage = Stage(server, guild.id, fans, event_id, event_id, bot)
             trivial = await trivial_rate(stage)
             before = database_bytes(data)

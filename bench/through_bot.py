@@ -216,6 +216,32 @@ def start_bot(config: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "bench.through_bot", "bot", str(config)])
 
 
+async def launch_bot(server: DevServer, data: Path, database: str) -> subprocess.Popen[bytes]:
+    """The bot in a process of its own against ``server``, once it is connected and settled."""
+    config = data / "bot.json"
+    config.write_text(
+        json.dumps(
+            {
+                "data_dir": str(data),
+                "database_url": database,
+                "token": server.token,
+                "api_base": server.api_base,
+                "gateway_url": server.gateway_url,
+            }
+        )
+    )
+    bot = start_bot(config)
+    try:
+        await server.wait_for_command_sync(within=60)
+        await server.changes.wait_for(lambda: server.gateway.sessions or None, within=60, what="the bot")
+    except BaseException:
+        bot.terminate()
+        raise
+    # discord.py settles its guilds a couple of seconds after connecting (guild_ready_timeout).
+    await asyncio.sleep(3)
+    return bot
+
+
 async def drive() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
@@ -236,24 +262,8 @@ async def drive() -> int:
             discord_gateway_url=server.gateway_url,
         )
         burst_event, booking_event = await seed(settings, guild.id, organizer.id, role.id, fans)
-        config = data / "bot.json"
-        config.write_text(
-            json.dumps(
-                {
-                    "data_dir": str(data),
-                    "database_url": database,
-                    "token": server.token,
-                    "api_base": server.api_base,
-                    "gateway_url": server.gateway_url,
-                }
-            )
-        )
-        bot = start_bot(config)
+        bot = await launch_bot(server, data, database)
         try:
-            await server.wait_for_command_sync(within=60)
-            await server.changes.wait_for(lambda: server.gateway.sessions or None, within=60, what="the bot")
-            # discord.py settles its guilds a couple of seconds after connecting (guild_ready_timeout).
-            await asyncio.sleep(3)
             stage = Stage(server, guild.id, fans, burst_event, booking_event, bot)
             print(f"database {database.split('://')[0]}; bot pid {bot.pid}", flush=True)
             trivial_ms = await trivial(stage)

@@ -196,9 +196,7 @@ async def test_big_events_get_a_waiting_room_unless_their_organizer_says_no(
     ]
 
 
-async def test_fans_joining_at_once_are_written_together(
-    engine: AsyncEngine, clock: FrozenClock
-) -> None:
+async def test_fans_joining_at_once_are_written_together(engine: AsyncEngine, clock: FrozenClock) -> None:
     def new_uow() -> UnitOfWork:
         return cast(UnitOfWork, SqlUnitOfWork(engine))
 
