@@ -14,13 +14,15 @@ from bot.i18n import language, t
 from bot.i18n.formatting import money
 from cogs.booking._cart import show_cart
 from cogs.booking._embeds import picker_embed
+from cogs.booking._waiting import waiting_messages_of
 from cogs.shared.caller import caller_of
-from cogs.shared.errors import report
+from cogs.shared.errors import message_for, report
 from cogs.shared.replies import prepared
 from cogs.shared.runtime import runtime_of
 from cogs.shared.seatmap import SeatMap, seat_map, send_with_map, shown_picture
 from core.errors import InvalidInput
 from core.services.booking import BookingStart, HoldSeats, start_booking
+from core.services.queue import InWaitingRoom
 
 MAX_OPTIONS = 25
 
@@ -89,8 +91,17 @@ def row_picker(start: BookingStart, pick: Pick, locale: object) -> discord.ui.Vi
 
 
 async def open_booking(interaction: discord.Interaction, event_id: int, quantity: int) -> None:
-    """Shared by /book and the Book buttons: the picker, as an ephemeral message with the seat map."""
-    start, picture = await prepared(interaction, _start(interaction, event_id))
+    """Shared by /book and the Book buttons: the picker, as an ephemeral message with the seat map; for
+    a fan whose turn has not come, their place in the waiting room, kept current."""
+    try:
+        start, picture = await prepared(interaction, _start(interaction, event_id))
+    except InWaitingRoom as waiting:
+        await report(interaction, waiting)
+        shown = message_for(waiting, interaction.locale) or ""
+        waiting_messages_of(interaction.client).watch(
+            interaction, event_id, str(waiting.params["event"]), shown
+        )
+        return
     shown = picture.url if picture is not None else None
     embed, view = picker(start, Pick(event_id, quantity=quantity), interaction.locale, shown)
     allowed = start.most()

@@ -247,3 +247,30 @@ async def tune_queue(
         await uow.queues.save(queue)
         await uow.commit()
     return queue
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a fan stands in a waiting room now: their place (None before the draw), their wait."""
+
+    user_id: int
+    waiting: bool
+    place: int | None
+    minutes: int
+
+
+@retrying
+async def standings(event_id: int, user_ids: list[int], uow: UnitOfWork) -> list[Standing]:
+    """Many fans' places in one read: for keeping their waiting messages current."""
+    async with uow.for_reading():
+        queue = await uow.queues.get(event_id)
+        places = await uow.queues.places(event_id, user_ids)
+    found = []
+    for user in user_ids:
+        place = places.get(user)
+        if queue is None or place is None or place.status is not PlaceStatus.WAITING:
+            found.append(Standing(user, False, None, 0))
+            continue
+        ahead = place_in_line(queue, place)
+        found.append(Standing(user, True, ahead, minutes_to_wait(queue, ahead) if ahead else 0))
+    return found

@@ -93,3 +93,32 @@ async def test_a_crowd_at_the_opening_each_get_a_place_then_a_ticket_or_the_word
 
 def _told(world: World, member: Member, fragment: str) -> bool:
     return any(fragment in (m.content or "") for m in world.server.dms(member))
+
+
+async def test_a_waiting_fans_message_follows_their_place(world: World) -> None:
+    await world.set_up()
+    event_id = event_id_of(await world.create_event(queue=True))
+    await world.reply(world.organizer, "event publish", event=event_id)
+    await tune_queue(event_id, world.caller(world.organizer), world.runtime.uow(), rate=60, cap=1)
+    async with world.runtime.uow() as uow:
+        event = await uow.events.get(event_id)
+    assert event is not None
+    world.clock.set(event.sale_opens_at)
+    fans = [world.server.add_member(world.guild, f"early{n}") for n in range(3)]
+    answers = [await world.reply(f, "book", event=event_id) for f in fans]
+    assert all("order is drawn at random" in a.content for a in answers)
+
+    await run_queues_job(world.runtime)  # the draw
+    # Every round may edit now, and the test steps through the rounds itself rather than the timer.
+    messages = world.bot.waiting_messages  # type: ignore[union-attr]
+    messages.edit_every, messages.round_seconds = 0.0, 3600.0
+    assert await messages.round() == 3
+    places = sorted(int(a.content.split("**#")[1].split("**")[0]) for a in answers)
+    assert places == [1, 2, 3]
+
+    world.clock.advance(timedelta(seconds=1))
+    assert await run_queues_job(world.runtime) == 1
+    assert await messages.round() == 2  # the fan let in hears it by DM; the others move up
+    # The one let in keeps the place they had (#1); the two behind now read #1 and #2.
+    still = sorted(int(a.content.split("**#")[1].split("**")[0]) for a in answers)
+    assert still == [1, 1, 2]
