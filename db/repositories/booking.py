@@ -33,10 +33,11 @@ def _seat(row: Any) -> Seat:
     return Seat(row[0], row[1], row[2], row[3], row[4], row[5], SeatStatus(row[6]))
 
 
-def _claimable(now: datetime) -> Any:
+def _claimable(now: datetime, event_id: int) -> Any:
     """Free, or held by a hold whose time has run out (the sweeper may not have tidied it yet), unless
-    fans wait for the event: then a lapsed hold's seats are the waitlist's, given out by its job."""
-    line_waiting = exists().where(waitlist_lines.c.event_id == seats.c.event_id, waitlist_lines.c.waiting > 0)
+    fans wait for the event: then a lapsed hold's seats are the waitlist's, given out by its job. The
+    line is looked up once for the event, not once per seat."""
+    line_waiting = exists().where(waitlist_lines.c.event_id == event_id, waitlist_lines.c.waiting > 0)
     return or_(
         seats.c.status == SeatStatus.AVAILABLE,
         and_(seats.c.status == SeatStatus.HELD, seats.c.held_until <= now, ~line_waiting),
@@ -46,12 +47,12 @@ def _claimable(now: datetime) -> Any:
 _GIVABLE = (SeatStatus.RETURNED.value, SeatStatus.AVAILABLE.value)
 
 
-def _shown_status(now: datetime) -> Any:
+def _shown_status(now: datetime, event_id: int) -> Any:
     """What fans see: free if they could claim it, sold, or else held (a live cart, or kept for the
     waitlist)."""
     return case(
         (seats.c.status == SeatStatus.SOLD, SeatStatus.SOLD.value),
-        (_claimable(now), SeatStatus.AVAILABLE.value),
+        (_claimable(now, event_id), SeatStatus.AVAILABLE.value),
         else_=SeatStatus.HELD.value,
     )
 
@@ -110,7 +111,12 @@ class SeatRepo(Repo):
                 sections.c.last_number,
             )
             .join(sections, sections.c.id == seats.c.section_id)
-            .where(seats.c.event_id == event_id, seats.c.section_id == section_id, _claimable(now), past)
+            .where(
+                seats.c.event_id == event_id,
+                seats.c.section_id == section_id,
+                _claimable(now, event_id),
+                past,
+            )
             .order_by(seats.c.row_label, seats.c.number)
             .limit(limit)
         )
@@ -123,7 +129,7 @@ class SeatRepo(Repo):
     ) -> int:
         statement = (
             update(seats)
-            .where(seats.c.event_id == event_id, seats.c.id.in_(list(seat_ids)), _claimable(now))
+            .where(seats.c.event_id == event_id, seats.c.id.in_(list(seat_ids)), _claimable(now, event_id))
             .values(status=SeatStatus.HELD, hold_id=hold_id, held_until=until)
         )
         return (await self.conn.execute(statement)).rowcount
@@ -181,7 +187,7 @@ class SeatRepo(Repo):
         return (await self.conn.execute(statement)).rowcount
 
     async def availability(self, event_id: int, now: datetime) -> list[SectionAvailability]:
-        claimable = _claimable(now)
+        claimable = _claimable(now, event_id)
         held = and_(~claimable, seats.c.status != SeatStatus.SOLD)
         query = (
             select(
@@ -202,7 +208,7 @@ class SeatRepo(Repo):
 
     async def seat_map(self, event_id: int, now: datetime) -> list[Seat]:
         query = (
-            select(*_SEAT_COLUMNS[:-1], _shown_status(now))
+            select(*_SEAT_COLUMNS[:-1], _shown_status(now, event_id))
             .join(sections, sections.c.id == seats.c.section_id)
             .where(seats.c.event_id == event_id)
             .order_by(sections.c.position, seats.c.row_label, seats.c.number)
