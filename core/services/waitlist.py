@@ -100,7 +100,7 @@ async def join_waitlist(cmd: JoinWaitlist, uow: UnitOfWork, clock: Clock, close_
         existing = await uow.waitlist.by_client_key(cmd.client_key)
         if existing is not None:
             # The same request again (a double click, a retry after a lost answer): its entry.
-            return await _in_line(uow, existing, caller)
+            return await _as_seen(uow, existing, caller)
         event = _waitable(in_scope(await uow.events.get(cmd.event_id), caller, cmd.event_id), now)
         check_buyer(await uow.events.rules(event.id), caller, now)
         closes_at = close_time(event, close_hours)
@@ -134,18 +134,18 @@ async def join_waitlist(cmd: JoinWaitlist, uow: UnitOfWork, clock: Clock, close_
         entry_id = await uow.waitlist.add(entry)
         await uow.waitlist.open_line(event.id, closes_at)
         if escrow > 0:
-            wallet = Account.wallet(caller.user_id)
-            await uow.ledger.open(wallet)
-            if await uow.ledger.balance(wallet) < escrow:
-                raise InsufficientFunds(amount=escrow, currency=event.currency)
             memo = f"waitlist:event:{event.id}"
-            hold_back = Transfer(
-                f"waitlist:{entry_id}:escrow", wallet, Account.escrow(caller.user_id), escrow, memo
-            )
-            await uow.ledger.post(hold_back, now)
+            wallet, escrowed = Account.wallet(caller.user_id), Account.escrow(caller.user_id)
+            try:
+                await uow.ledger.post(
+                    Transfer(f"waitlist:{entry_id}:escrow", wallet, escrowed, escrow, memo), now
+                )
+            except InsufficientFunds:
+                raise InsufficientFunds(amount=escrow, currency=event.currency) from None
         joined = await uow.waitlist.get(entry_id)
         assert joined is not None
-        answer = await _in_line(uow, joined, caller)
+        names = {section_id: name for section_id, (name, _, _) in sections.items()}
+        answer = await _in_line(uow, joined, event, names.get(cmd.section_id or 0))
         await uow.commit()
     return answer
 
@@ -158,7 +158,13 @@ def _waitable(event: Event, now: datetime) -> Event:
     return event
 
 
-async def _in_line(uow: UnitOfWork, entry: WaitlistEntry, caller: Caller) -> InLine:
+async def _in_line(uow: UnitOfWork, entry: WaitlistEntry, event: Event, section: str | None) -> InLine:
+    place = await uow.waitlist.place(entry) if entry.status is WaitlistStatus.WAITING else 0
+    return InLine(entry, event, place, section if entry.section_id is not None else None)
+
+
+async def _as_seen(uow: UnitOfWork, entry: WaitlistEntry, caller: Caller) -> InLine:
+    """Inside an open unit of work: an entry of the caller's, with its event and section read."""
     event = await uow.events.get(entry.event_id)
     if event is None or entry.user_id != caller.user_id:
         raise NotWaiting()
@@ -166,15 +172,14 @@ async def _in_line(uow: UnitOfWork, entry: WaitlistEntry, caller: Caller) -> InL
     if entry.section_id is not None:
         names = {s.section_id: s.name for s in await uow.seats.availability(event.id, entry.created_at)}
         section = names.get(entry.section_id)
-    place = await uow.waitlist.place(entry) if entry.status is WaitlistStatus.WAITING else 0
-    return InLine(entry, event, place, section)
+    return await _in_line(uow, entry, event, section)
 
 
 @retrying
 async def waitlist_places(caller: Caller, uow: UnitOfWork) -> list[InLine]:
     """The fan's waiting entries: this server's events in a server, all of them in a DM."""
     async with uow.for_reading():
-        places = [await _in_line(uow, entry, caller) for entry in await uow.waitlist.of_fan(caller.user_id)]
+        places = [await _as_seen(uow, entry, caller) for entry in await uow.waitlist.of_fan(caller.user_id)]
     return [p for p in places if caller.guild_id is None or p.event.guild_id == caller.guild_id]
 
 
