@@ -23,11 +23,11 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from bench.through_bot import settings_for
 from bot.app import App
 from bot.client import PicketBot
 from bot.devserver import DevServer, DevServerConfig
 from bot.devserver.testing import FAST_GUILD_READY, running_bot
-from bot.settings import Settings
 from core.caller import Caller
 from core.services.events import CreateEvent, create_event, publish_event
 from core.services.guilds import ConfigureGuild, configure_guild
@@ -101,13 +101,7 @@ async def run(label: str, count: int, *, channels_known: bool) -> None:
             organizer = server.add_member(guild, "organizer", roles=[role])
             fans = [server.add_member(guild, f"fan{n}") for n in range(count)]
             channels = {f.id: server.dm_channel_of(f.user).id for f in fans} if channels_known else {}
-            settings = Settings(  # type: ignore[call-arg]
-                _env_file=None,
-                data_dir=Path(tmp),
-                discord_token=server.token,
-                discord_api_base=server.api_base,
-                discord_gateway_url=server.gateway_url,
-            )
+            settings = settings_for(server, Path(tmp), f"sqlite+aiosqlite:///{Path(tmp) / 'picket.db'}")
             app = App.build(settings)
             await app.migrate()
             await seed(app, guild.id, role.id, [f.id for f in fans], channels)

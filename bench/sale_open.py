@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bench.through_bot import CONCURRENCY, Stage, book, launch_bot, percentile, settled
+from bench.through_bot import CONCURRENCY, Stage, book, launch_bot, percentile, settings_for, settled
 from bot.app import App
 from bot.devserver import DevServer, DevServerConfig, Member, WaitTimeout
 from bot.settings import Settings
@@ -103,14 +103,7 @@ async def one_size(count: int) -> None:
         role = server.add_role(guild, "Organizers")
         organizer = server.add_member(guild, "organizer", roles=[role])
         fans = [server.add_member(guild, f"fan{n}") for n in range(count)]
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None,
-            data_dir=data,
-            database_url=database,
-            discord_token=server.token,
-            discord_api_base=server.api_base,
-            discord_gateway_url=server.gateway_url,
-        )
+        settings = settings_for(server, data, database)
         event_id = await seed(settings, guild.id, organizer.id, role.id, fans)
         bot = await launch_bot(server, data, database)
         try:

@@ -212,6 +212,18 @@ async def burst(stage: Stage) -> None:
     )
 
 
+def settings_for(server: DevServer, data: Path, database: str) -> Settings:
+    """Picket's settings for a bench run against the local server, ignoring any .env beside it."""
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        data_dir=data,
+        database_url=database,
+        discord_token=server.token,
+        discord_api_base=server.api_base,
+        discord_gateway_url=server.gateway_url,
+    )
+
+
 def start_bot(config: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "bench.through_bot", "bot", str(config)])
 
@@ -253,14 +265,7 @@ async def drive() -> int:
         role = server.add_role(guild, "Organizers")
         organizer = server.add_member(guild, "organizer", roles=[role])
         fans = [server.add_member(guild, f"fan{n}") for n in range(max(BURST, BOOKINGS, TRIVIAL))]
-        settings = Settings(  # type: ignore[call-arg]
-            _env_file=None,
-            data_dir=data,
-            database_url=database,
-            discord_token=server.token,
-            discord_api_base=server.api_base,
-            discord_gateway_url=server.gateway_url,
-        )
+        settings = settings_for(server, data, database)
         burst_event, booking_event = await seed(settings, guild.id, organizer.id, role.id, fans)
         bot = await launch_bot(server, data, database)
         try:
