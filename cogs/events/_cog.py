@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from typing import Any
 
 import discord
@@ -25,7 +24,7 @@ from cogs.shared.seatmap import seat_map_file
 from cogs.shared.text import plain
 from core.models import EventQuery
 from core.runtime import Runtime
-from core.services.door import event_rules, set_rules
+from core.services.door import change_rules
 from core.services.events import (
     CreateEvent,
     EditEvent,
@@ -223,8 +222,7 @@ class EventCog(
         zone, caller, uow = self.runtime.zone, caller_of(interaction), self.runtime.uow
         content = None
         if door is not None:
-            rules = await event_rules(event, caller, uow())
-            await set_rules(replace(rules, static_codes=door.value == "static"), caller, uow())
+            await change_rules(event, caller, uow(), static_codes=door.value == "static")
         if door is None or any(v is not None for v in (title, description, venue, starts, sale_opens, limit)):
             updated = await edit_event(
                 EditEvent(

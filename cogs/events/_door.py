@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-from dataclasses import replace
 
 import discord
 from discord import app_commands
@@ -16,7 +15,7 @@ from cogs.shared.autocomplete import event_choices
 from cogs.shared.caller import caller_of
 from cogs.shared.text import plain
 from core.runtime import Runtime
-from core.services.door import Scan, check_in, door_event, event_rules, set_rules, set_staff
+from core.services.door import Scan, change_rules, check_in, door_event, set_staff
 from core.services.events import event_details
 from core.services.queue import tune_queue
 
@@ -89,13 +88,13 @@ class DoorCommands:
         buyer_role: discord.Role | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        caller, uow = caller_of(interaction), self.runtime.uow
-        rules = await event_rules(event, caller, uow())
-        if min_account_days is not None:
-            rules = replace(rules, min_account_days=min_account_days or None)
-        if buyer_role is not None:
-            rules = replace(rules, buyer_role_id=None if buyer_role.is_default() else buyer_role.id)
-        await set_rules(rules, caller, uow())
+        rules = await change_rules(
+            event,
+            caller_of(interaction),
+            self.runtime.uow(),
+            min_account_days=min_account_days,
+            buyer_role_id=buyer_role.id if buyer_role is not None else None,
+        )
         locale = interaction.locale
         role = f"<@&{rules.buyer_role_id}>" if rules.buyer_role_id else t("rules.anyone", locale)
         days = rules.min_account_days or 0

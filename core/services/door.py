@@ -4,6 +4,7 @@ door takes; offline scanners get the public keys and the revocation list."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -136,13 +137,50 @@ async def set_staff(event_id: int, member_id: int, add: bool, caller: Caller, uo
     return staff
 
 
+MAX_ACCOUNT_DAYS = 3650
+
+
 @retrying
 async def set_rules(rules: EventRules, caller: Caller, uow: UnitOfWork) -> EventRules:
-    if rules.min_account_days is not None and not 0 <= rules.min_account_days <= 3650:
-        raise NotAllowed(reason="rules")
+    """The organizer sets their event's rules whole."""
+    return await _change(rules.event_id, caller, uow, lambda _: rules)
+
+
+@retrying
+async def change_rules(
+    event_id: int,
+    caller: Caller,
+    uow: UnitOfWork,
+    *,
+    static_codes: bool | None = None,
+    min_account_days: int | None = None,
+    buyer_role_id: int | None = None,
+) -> EventRules:
+    """The organizer changes some of their event's rules; the rest stay. No minimum age is 0 days, and
+    the server's own id (its @everyone role) as the buyers' role lets anyone buy."""
+
+    def changed(rules: EventRules) -> EventRules:
+        if static_codes is not None:
+            rules = replace(rules, static_codes=static_codes)
+        if min_account_days is not None:
+            rules = replace(rules, min_account_days=min_account_days or None)
+        if buyer_role_id is not None:
+            everyone = buyer_role_id == caller.guild_id
+            rules = replace(rules, buyer_role_id=None if everyone else buyer_role_id)
+        return rules
+
+    return await _change(event_id, caller, uow, changed)
+
+
+async def _change(
+    event_id: int, caller: Caller, uow: UnitOfWork, change: Callable[[EventRules], EventRules]
+) -> EventRules:
     async with uow:
-        event = await owned_event(uow, rules.event_id, caller)
-        await uow.events.set_rules(replace(rules, event_id=event.id))
+        event = await owned_event(uow, event_id, caller)
+        rules = replace(change(await uow.events.rules(event.id)), event_id=event.id)
+        if rules.min_account_days is not None and not 0 <= rules.min_account_days <= MAX_ACCOUNT_DAYS:
+            raise NotAllowed(reason="rules")
+        await uow.events.set_rules(rules)
         await uow.commit()
     uow.box_office.rules.changed(event.id)
     return rules

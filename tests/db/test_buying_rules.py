@@ -14,7 +14,7 @@ from core.models import EventRules
 from core.ports import UnitOfWork
 from core.rules import DISCORD_EPOCH_MS, account_created
 from core.services.booking import ConfirmHold, HoldSeats, confirm_hold, hold_seats, start_booking
-from core.services.door import set_rules
+from core.services.door import change_rules, set_rules
 from core.services.events import event_details
 from core.services.tickets import TransferTicket, transfer_ticket
 from core.services.waitlist import JoinWaitlist, join_waitlist
@@ -89,3 +89,18 @@ async def test_a_ticket_changes_hands_only_so_often(any_uow: UnitOfWork, clock: 
     with pytest.raises(InvalidTransfer) as refused:
         await transfer_ticket(TransferTicket(ticket, fan(3), 4, max_transfers=2), any_uow, clock)
     assert refused.value.params == {"reason": "too_many", "maximum": 2}
+
+
+async def test_rules_change_a_part_at_a_time(any_uow: UnitOfWork, clock: FrozenClock) -> None:
+    event = await on_sale_event(any_uow, clock)
+    changed = await change_rules(
+        event.id, organizer(), any_uow, buyer_role_id=PRESALE_ROLE, min_account_days=7
+    )
+    assert changed == EventRules(event.id, static_codes=False, min_account_days=7, buyer_role_id=PRESALE_ROLE)
+    changed = await change_rules(event.id, organizer(), any_uow, static_codes=True)
+    assert changed == EventRules(event.id, static_codes=True, min_account_days=7, buyer_role_id=PRESALE_ROLE)
+    # No minimum is 0 days; the server's @everyone role (the server's own id) lets anyone buy.
+    changed = await change_rules(event.id, organizer(), any_uow, buyer_role_id=GUILD, min_account_days=0)
+    assert changed == EventRules(event.id, static_codes=True)
+    with pytest.raises(NotAllowed):
+        await change_rules(event.id, organizer(), any_uow, min_account_days=5000)
