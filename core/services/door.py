@@ -10,7 +10,7 @@ from datetime import datetime
 
 from core.caller import Caller, in_scope, valid_id
 from core.clock import Clock
-from core.errors import DomainError, EventNotFound, Misconfigured, NotAllowed
+from core.errors import DomainError, Misconfigured, NotAllowed
 from core.models import Event, EventRules, Ticket, TicketStatus
 from core.ports import UnitOfWork
 from core.retry import retrying
@@ -105,18 +105,6 @@ async def door_event(event_id: int, caller: Caller, uow: UnitOfWork) -> Event:
         event = await uow.events.get(event_id) if valid_id(event_id) else None
         event = in_scope(event, caller, event_id)
         if not await _is_staff(uow, event, caller.user_id):
-            raise NotAllowed(reason="not_staff")
-    return event
-
-
-@retrying
-async def staffed_event(event_id: int, user_id: int, uow: UnitOfWork) -> Event:
-    """The event a scanner token names, while its holder is still on the event's staff."""
-    async with uow.for_reading():
-        event = await uow.events.get(event_id)
-        if event is None:
-            raise EventNotFound(event_id=event_id)
-        if not await _is_staff(uow, event, user_id):
             raise NotAllowed(reason="not_staff")
     return event
 
