@@ -67,13 +67,16 @@ async def assign_next(event_id: int, uow: UnitOfWork, clock: Clock) -> Assigned 
             or not await uow.waitlist.take_line(event_id)
         ):
             return None
+        # What has come back first: a sold-out event with nothing returned costs no read of its line.
+        places = await uow.general_admission.for_waitlist(event_id) if event.is_general_admission else 0
+        free = [] if event.is_general_admission else await uow.seats.for_waitlist(event_id, SEATS_WINDOW)
+        if places <= 0 and not free:
+            return None
         line = await uow.waitlist.in_line(event_id, LINE_WINDOW)
         match: tuple[WaitlistEntry, list[Seat]] | None
         if event.is_general_admission:
-            places = await uow.general_admission.for_waitlist(event_id)
             match = next(((e, list[Seat]()) for e in line if e.quantity <= places), None)
         else:
-            free = await uow.seats.for_waitlist(event_id, SEATS_WINDOW)
             match = next(((e, seats) for e in line if (seats := seats_for(e, free)) is not None), None)
         if match is None:
             reopened = await _reopen(uow, event)
