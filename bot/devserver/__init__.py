@@ -9,7 +9,7 @@ every breach as a violation.
 from ._config import Clock, DevServerConfig, ManualClock, RouteLimit, SystemClock
 from ._discordpy import point_discord_py_at
 from ._errors import ActionRefused, BotNotConnected
-from ._interactions import InteractionResult, Modal, ModalField
+from ._interactions import InteractionResult, Modal, ModalField, wait_for_messages
 from ._model import Attachment, Channel, Guild, Member, Message, MessageRevision, Role, User, Violation
 from ._server import DevServer
 from ._signal import WaitTimeout
@@ -37,4 +37,5 @@ __all__ = [
     "Violation",
     "WaitTimeout",
     "point_discord_py_at",
+    "wait_for_messages",
 ]

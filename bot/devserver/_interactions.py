@@ -175,3 +175,22 @@ class InteractionResult:
 
     def __repr__(self) -> str:
         return f"<InteractionResult {self.record.describe()} response={self.record.response_type}>"
+
+
+async def wait_for_messages(
+    results: list[InteractionResult], *, within: float = DEFAULT_WAIT
+) -> list[Message]:
+    """The messages answering a crowd's interactions, in order, with one waiter for all of them: a
+    waiter per interaction would cost the event loop as much as the bot's own work."""
+    if not results:
+        return []
+    pending = list(results)
+
+    def probe() -> list[Message] | None:
+        nonlocal pending
+        pending = [r for r in pending if r.message is None]
+        return None if pending else [r.message for r in results if r.message is not None]
+
+    return await results[0]._changes.wait_for(
+        probe, within=within, what=f"answers to {len(results)} interactions"
+    )

@@ -35,14 +35,18 @@ class ChangeSignal:
                 raise WaitTimeout(f"timed out after {within:g} s waiting for {what}")
             event = self._event
             try:
-                await asyncio.wait_for(event.wait(), remaining)
+                # A timeout scope rather than wait_for: no task per wake-up, so a crowd of waiters
+                # does not slow the bot it is waiting on.
+                async with asyncio.timeout(remaining):
+                    await event.wait()
             except TimeoutError:
                 continue
 
     async def next_change(self, within: float) -> bool:
         """True when something changes within ``within`` seconds, False when all stays quiet."""
         try:
-            await asyncio.wait_for(self._event.wait(), within)
+            async with asyncio.timeout(within):
+                await self._event.wait()
         except TimeoutError:
             return False
         return True

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.client import PicketBot
+from bot.client import GLOBAL_REQUESTS_PER_SECOND, PicketBot
 from bot.devserver import (
     Channel,
     DevServer,
@@ -24,6 +24,7 @@ from bot.devserver import (
     Member,
     Message,
     Role,
+    RouteLimit,
 )
 from bot.devserver.testing import FAST_GUILD_READY, running_bot, serve
 from core.caller import Caller
@@ -61,7 +62,7 @@ class World:
 
     async def start_bot(self) -> PicketBot:
         self.bot = await self._bot_stack.enter_async_context(
-            running_bot(self.server, lambda: make_bot(self.runtime))
+            running_bot(self.server, lambda: make_bot(self.runtime, self.server.config.global_limit))
         )
         return self.bot
 
@@ -225,5 +226,9 @@ def cast(
     }
 
 
-def make_bot(runtime: Runtime) -> PicketBot:
-    return PicketBot(runtime, run_scheduler=False, guild_ready_timeout=FAST_GUILD_READY)
+def make_bot(runtime: Runtime, global_limit: RouteLimit) -> PicketBot:
+    # Paced as the bot is against Discord: a little under the global limit the server enforces.
+    pace = global_limit.limit / global_limit.window * GLOBAL_REQUESTS_PER_SECOND / 50
+    return PicketBot(
+        runtime, run_scheduler=False, guild_ready_timeout=FAST_GUILD_READY, requests_per_second=pace
+    )
