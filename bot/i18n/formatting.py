@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from calendar import timegm
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -32,3 +34,8 @@ def stamp(moment: datetime, style: str = "F") -> str:
 def local(moment: datetime, zone: ZoneInfo) -> str:
     """The time in the server's zone, for places Discord timestamps do not render (files, pictures)."""
     return moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def price_in(currency: str) -> Callable[[int], str]:
+    """`money` for one currency, for a picture that writes many prices of the same event."""
+    return functools.partial(money, currency=currency)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import BytesIO
 from typing import Any
 
@@ -53,7 +53,7 @@ async def ticket_files(cards: list[TicketCard], codes: list[str]) -> list[discor
     ]
 
 
-def calendar_file(card: TicketCard) -> discord.File:
+def calendar_file(card: TicketCard, made_at: datetime) -> discord.File:
     event = card.event
     data = ticket_ics(
         f"picket-event-{event.id}-ticket-{card.ticket.id}@picket",
@@ -62,6 +62,7 @@ def calendar_file(card: TicketCard) -> discord.File:
         event.starts_at,
         EVENT_LENGTH,
         event.description,
+        stamped_at=made_at,
     )
     return discord.File(BytesIO(data), filename=f"event-{event.id}.ics")
 
@@ -176,7 +177,7 @@ class DiscordDeliverer:
             chunk = cards[start : start + TICKETS_PER_MESSAGE]
             codes = [self.runtime.codes.issue(c.ticket.id, c.event.id, c.ticket.version) for c in chunk]
             files = await ticket_files(chunk, codes)
-            files.append(calendar_file(chunk[0]))
+            files.append(calendar_file(chunk[0], self.runtime.clock.now()))
             messages.append(
                 {
                     "content": t(key, locale, title=plain(chunk[0].event.title)),

@@ -17,18 +17,18 @@ def ticket_ics(
     duration: timedelta,
     description: str,
     *,
-    stamped_at: datetime | None = None,
+    stamped_at: datetime,
 ) -> bytes:
     """One VEVENT in UTC. ``starts_at`` and ``stamped_at`` are naive UTC, as everywhere in Picket.
 
-    DTSTAMP defaults to the start time rather than the wall clock, so the same ticket always yields
-    the same file; pass ``stamped_at`` when the ticket changed and calendars should take the update.
+    DTSTAMP is when the file was made (RFC 5545): a calendar that sees a later stamp for the same UID
+    takes the newer copy, so a ticket re-sent after the event moved updates the entry.
     """
     if duration <= timedelta(0):
         raise ValueError("an event must last some time")
     event = Event()
     event.add("uid", uid)
-    event.add("dtstamp", _utc(stamped_at or starts_at))
+    event.add("dtstamp", _utc(stamped_at))
     event.add("dtstart", _utc(starts_at))
     event.add("dtend", _utc(starts_at + duration))
     event.add("summary", title)

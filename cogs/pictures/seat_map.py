@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
 
@@ -118,13 +118,14 @@ def render_seat_map(
     seats: Sequence[Seat],
     statuses: Mapping[int, SeatStatus] | None = None,
     *,
-    currency: str = "",
+    price: Callable[[int], str] = "{:,}".format,
     labels: SeatMapLabels | None = None,
 ) -> SeatMapImage:
-    """Draws the map; ``statuses`` (seat id -> status) overrides what the seats themselves say."""
+    """Draws the map; ``statuses`` (seat id -> status) overrides what the seats themselves say, and
+    ``price`` writes a section's price as the text around the picture does."""
     labels = labels or SeatMapLabels()
     sections = _group(seats)
-    legend = _legend_items(sections, labels, currency)
+    legend = _legend_items(sections, labels, price)
     plan = _plan(sections, legend, font(TITLE_SIZE).getlength(title))
     image = Image.new("RGB", (plan.width, plan.height), BACKGROUND)
     draw = ImageDraw.Draw(image)
@@ -160,9 +161,10 @@ def _group(seats: Sequence[Seat]) -> list[_Section]:
     return sections
 
 
-def _legend_items(sections: Sequence[_Section], labels: SeatMapLabels, currency: str) -> list[_LegendItem]:
-    suffix = f" {currency}" if currency else ""
-    section_items = [_LegendItem(f"{s.name} · {s.price:,}{suffix}", (s.colour,)) for s in sections]
+def _legend_items(
+    sections: Sequence[_Section], labels: SeatMapLabels, price: Callable[[int], str]
+) -> list[_LegendItem]:
+    section_items = [_LegendItem(f"{s.name} · {price(s.price)}", (s.colour,)) for s in sections]
     free = tuple(s.colour for s in sections[:4]) or (FREE_COLOURS[0],)
     return [
         *section_items,

@@ -20,6 +20,7 @@ from typing import Any
 import discord
 
 from bot.i18n import language, t
+from bot.i18n.formatting import price_in
 from cogs.pictures.seat_map import SeatMapLabels, render_seat_map
 from cogs.shared.replies import send_message
 from cogs.shared.runtime import runtime_of
@@ -79,7 +80,7 @@ class SeatMaps:
 
         def draw() -> bytes | None:
             try:
-                return render_seat_map(event.title, seats, currency=event.currency, labels=labels).png
+                return render_seat_map(event.title, seats, price=price_in(event.currency), labels=labels).png
             except Exception:
                 # A picture that cannot be drawn leaves the message without one, not the fan unanswered.
                 log.exception("could not draw the seat map of event %s", event.id)

@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from bot.devserver import Message
+from bot.i18n.formatting import price_in
 from cogs.pictures.seat_map import render_seat_map
 from cogs.shared.seatmap import seat_map_labels
 from core.services.events import event_details
@@ -248,7 +249,9 @@ async def test_the_announcement_seat_map_speaks_the_servers_language(world: Worl
     post = await world.server.wait_for_channel_message(world.announcements)
 
     details = await event_details(event_id, world.caller(world.organizer), world.runtime.uow(), world.clock)
-    korean = render_seat_map(details.event.title, details.seats, currency="KRW", labels=seat_map_labels("ko"))
+    korean = render_seat_map(
+        details.event.title, details.seats, price=price_in("KRW"), labels=seat_map_labels("ko")
+    )
     assert post.attachment("seatmap.png").data == korean.png
 
 

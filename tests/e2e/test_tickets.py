@@ -82,6 +82,8 @@ async def test_the_ticket_dm_carries_the_ticket_its_qr_code_and_a_calendar_file(
     assert str(entry["location"]) == "Olympic Hall"
     assert entry.decoded("dtstart") == event.starts_at.replace(tzinfo=UTC)
     assert entry.decoded("dtend") - entry.decoded("dtstart") == timedelta(hours=3)
+    # Stamped when the file was made (the DM went out with the clock where it stands), not at the start.
+    assert entry.decoded("dtstamp") == world.clock.now().replace(tzinfo=UTC) != entry.decoded("dtstart")
 
 
 async def test_a_fan_with_closed_dms_is_told_and_finds_the_ticket_in_tickets(world: World) -> None:

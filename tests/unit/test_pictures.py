@@ -10,6 +10,7 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageFont
 
+from bot.i18n.formatting import money, price_in
 from cogs.pictures import fit_text, font, load_font
 from cogs.pictures.calendar import PRODID, ticket_ics
 from cogs.pictures.chart import BAR_COLOUR, CHART_SIZE, LEFT, RIGHT, sales_chart
@@ -23,6 +24,9 @@ from cogs.pictures.seat_map import (
     SOLD_COLOUR,
     STAGE_COLOUR,
     SeatMapImage,
+    SeatMapLabels,
+    _group,
+    _legend_items,
     render_seat_map,
 )
 from core.layout import parse_layout
@@ -128,7 +132,7 @@ def test_live_statuses_override_what_the_seats_say() -> None:
 
 
 def test_the_map_is_a_png_with_stage_on_top_and_legend_below() -> None:
-    picture = render_seat_map("Spring Concert", seats_for(SMALL, sold=[3], held=[4]), currency="KRW")
+    picture = render_seat_map("Spring Concert", seats_for(SMALL, sold=[3], held=[4]), price=price_in("KRW"))
     image = open_png(picture.png)
     first_seat_top = min(y for _, y in picture.centres.values()) - picture.seat_size
     last_seat_bottom = max(y for _, y in picture.centres.values()) + picture.seat_size
@@ -212,8 +216,16 @@ def test_every_section_gets_its_own_colour() -> None:
     assert not {HELD_COLOUR, SOLD_COLOUR, BACKGROUND} & set(FREE_COLOURS)
 
 
+def test_the_legend_writes_prices_as_the_text_around_the_picture_does() -> None:
+    sections = _group(seats_for("VIP:A x 1-2 @ 99000; R:B x 1-2 @ 55000"))
+    labels = [item.label for item in _legend_items(sections, SeatMapLabels(), price_in("KRW"))]
+
+    assert labels[:2] == [f"VIP · {money(99_000, 'KRW')}", f"R · {money(55_000, 'KRW')}"]
+    assert labels[0] == "VIP · ₩99,000"
+
+
 def test_korean_names_and_an_empty_map_still_render() -> None:
-    korean = render_seat_map("봄 콘서트", seats_for("스탠딩:A x 1-4 @ 55000"), currency="원")
+    korean = render_seat_map("봄 콘서트", seats_for("스탠딩:A x 1-4 @ 55000"), price="{:,}원".format)
     empty = render_seat_map("General admission", [])
 
     assert centre_colour(korean, 1) == FREE_COLOURS[0]
@@ -271,8 +283,15 @@ STARTS = datetime(2030, 5, 1, 12, 0, 0)
 
 
 def test_the_ics_parses_back_with_every_field() -> None:
+    made = datetime(2030, 4, 2, 9, 30)
     raw = ticket_ics(
-        "ticket-42@picket", "Spring Concert", "Seoul Arena", STARTS, timedelta(hours=2), "Seat VIP A1"
+        "ticket-42@picket",
+        "Spring Concert",
+        "Seoul Arena",
+        STARTS,
+        timedelta(hours=2),
+        "Seat VIP A1",
+        stamped_at=made,
     )
     calendar = icalendar.Calendar.from_ical(raw)
     events = calendar.walk("VEVENT")
@@ -287,14 +306,14 @@ def test_the_ics_parses_back_with_every_field() -> None:
     assert str(event["DESCRIPTION"]) == "Seat VIP A1"
     assert event.decoded("DTSTART") == STARTS.replace(tzinfo=UTC)
     assert event.decoded("DTEND") == datetime(2030, 5, 1, 14, 0, tzinfo=UTC)
-    assert event.decoded("DTSTAMP") == STARTS.replace(tzinfo=UTC)
+    assert event.decoded("DTSTAMP") == made.replace(tzinfo=UTC)
     assert b"DTSTART:20300501T120000Z\r\n" in raw
 
 
 def test_special_characters_and_korean_survive_the_round_trip() -> None:
     title, venue, description = "봄 콘서트; live, again", "올림픽홀, Seoul", "Seat A1\nGate 3; bring ID"
     event = icalendar.Calendar.from_ical(
-        ticket_ics("t-1@picket", title, venue, STARTS, timedelta(minutes=90), description)
+        ticket_ics("t-1@picket", title, venue, STARTS, timedelta(minutes=90), description, stamped_at=STARTS)
     ).walk("VEVENT")[0]
 
     assert str(event["SUMMARY"]) == title
@@ -302,20 +321,27 @@ def test_special_characters_and_korean_survive_the_round_trip() -> None:
     assert str(event["DESCRIPTION"]) == description
 
 
-def test_the_ics_is_reproducible_unless_stamped_anew() -> None:
-    def make(**kwargs: datetime) -> bytes:
-        return ticket_ics("t-1@picket", "Show", "Hall", STARTS, timedelta(hours=1), "", **kwargs)
+def test_the_ics_is_reproducible_for_the_same_moment_of_making() -> None:
+    def make(at: datetime) -> bytes:
+        return ticket_ics("t-1@picket", "Show", "Hall", STARTS, timedelta(hours=1), "", stamped_at=at)
 
-    restamped = icalendar.Calendar.from_ical(make(stamped_at=datetime(2030, 4, 2, 9, 30))).walk("VEVENT")[0]
+    later = datetime(2030, 4, 2, 9, 30)
+    restamped = icalendar.Calendar.from_ical(make(later)).walk("VEVENT")[0]
 
-    assert make() == make()
-    assert restamped.decoded("DTSTAMP") == datetime(2030, 4, 2, 9, 30, tzinfo=UTC)
+    assert make(later) == make(later) != make(STARTS)
+    assert restamped.decoded("DTSTAMP") == later.replace(tzinfo=UTC)
 
 
 def test_an_aware_start_is_converted_to_utc() -> None:
     seoul = timezone(timedelta(hours=9))
     raw = ticket_ics(
-        "t-1@picket", "Show", "Hall", datetime(2030, 5, 1, 21, 0, tzinfo=seoul), timedelta(hours=1), ""
+        "t-1@picket",
+        "Show",
+        "Hall",
+        datetime(2030, 5, 1, 21, 0, tzinfo=seoul),
+        timedelta(hours=1),
+        "",
+        stamped_at=STARTS,
     )
 
     assert b"DTSTART:20300501T120000Z" in raw
@@ -323,7 +349,7 @@ def test_an_aware_start_is_converted_to_utc() -> None:
 
 def test_an_event_without_duration_is_refused() -> None:
     with pytest.raises(ValueError):
-        ticket_ics("t-1@picket", "Show", "Hall", STARTS, timedelta(0), "")
+        ticket_ics("t-1@picket", "Show", "Hall", STARTS, timedelta(0), "", stamped_at=STARTS)
 
 
 # Sales charts.
