@@ -82,6 +82,8 @@ def receipt_embed(order: OrderView, locale: object, picture: str | None = None) 
     )
     embed.add_field(name=t("receipt.tickets", locale), value=seats[:1024], inline=False)
     embed.add_field(name=t("receipt.paid", locale), value=money(order.order.amount, event.currency))
+    if order.balance is not None:
+        embed.add_field(name=t("receipt.balance", locale), value=money(order.balance, event.currency))
     if picture is not None:
         embed.set_thumbnail(url=picture)
     return embed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from core import text
@@ -54,6 +54,7 @@ from core.seating import ranked_blocks
 from core.services.queue import DEFAULT_QUEUE, QueueSettings, pass_used, require_pass
 from core.services.showing import changed, seen_now
 from core.services.waitlist import returns_to_line
+from core.services.wallet import balance
 
 # Fans pressing Best available together each get seats while the section has room: within one
 # process they never choose the same ones, across processes a collision is retried a little further off.
@@ -106,6 +107,7 @@ class OrderView:
     event: Event
     tickets: list[Ticket]
     notice_id: int | None = None
+    balance: int | None = None  # the fan's wallet once paid, for the receipt
 
 
 MAX_QUANTITY = MAX_TICKETS_PER_HOLD
@@ -357,13 +359,15 @@ async def confirm_hold(cmd: ConfirmHold, uow: UnitOfWork, clock: Clock) -> Order
         changed(uow, result.event.id)
         if result.event.use_queue:
             await pass_used(result.event.id, cmd.user_id, uow)
-        return OrderView(result.order, result.event, list(result.tickets), result.notice_id)
+        left = await balance(cmd.user_id, uow)
+        return OrderView(result.order, result.event, list(result.tickets), result.notice_id, left)
     event, refusal = result.event, result.refusal
     if event is None or refusal in (ConfirmRefusal.NOT_FOUND, ConfirmRefusal.REPEAT):
         raise HoldNotFound(hold_id=cmd.hold_id)
     if refusal is ConfirmRefusal.CONFIRMED:
         # A twin request (a double click) paid a moment ago: answer with that order.
-        return await _existing_order(cmd.hold_id, event, uow)
+        paid = await _existing_order(cmd.hold_id, event, uow)
+        return replace(paid, balance=await balance(cmd.user_id, uow))
     if refusal is ConfirmRefusal.CLOSED:
         # The organizer cancelled while the fan was paying: no charge for an event that is off.
         raise SaleClosed(event=event.title)

@@ -184,6 +184,8 @@ async def test_fan_books_the_best_seats_and_pays_from_the_wallet(world: World) -
     assert await free_in(world, event_id) == {"VIP": 18, "R": 30}
     # Holding costs nothing yet.
     assert await wallet_of(world, world.fan) == 300_000
+    # A top-up while the cart is open shows in the balance the receipt gives.
+    await world.fund(world.fan, 5_000)
 
     receipt = await pay(world, world.fan, cart)
 
@@ -192,8 +194,9 @@ async def test_fan_books_the_best_seats_and_pays_from_the_wallet(world: World) -
     assert receipt.embeds[0]["description"].startswith("Order #1 · the event starts <t:")
     assert field(receipt, "Tickets").splitlines() == ["Ticket #1 · VIP A5", "Ticket #2 · VIP A6"]
     assert field(receipt, "Paid") == "₩198,000"
+    assert field(receipt, "Wallet now") == "₩107,000"
     assert receipt.components == []
-    assert await wallet_of(world, world.fan) == 102_000
+    assert await wallet_of(world, world.fan) == 107_000
     dm = await world.server.wait_for_dm(world.fan)
     assert (
         dm.content
