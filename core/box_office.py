@@ -124,6 +124,7 @@ class ConfirmResult:
     tickets: tuple[Ticket, ...] = ()
     notice_id: int | None = None
     amount: int = 0
+    balance: int | None = None  # the fan's wallet once paid
 
 
 def ticket_secret(seed: str, key: int) -> str:

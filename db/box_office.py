@@ -180,7 +180,7 @@ class ProcedureBoxOffice:
             )
             for ticket_id, seat_id, label, price, secret in answer["tickets"]
         )
-        return ConfirmResult(None, event, order, tickets, answer["notice_id"], amount)
+        return ConfirmResult(None, event, order, tickets, answer["notice_id"], amount, answer.get("balance"))
 
 
 async def _answer(driver: Any, procedure: str, args: Sequence[Any]) -> dict[str, Any]:

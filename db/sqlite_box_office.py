@@ -305,9 +305,13 @@ def _confirm(conn: sqlite3.Connection, plan: ConfirmPlan) -> ConfirmResult:
         " VALUES ('tickets_issued', ?, ?, 0, 'pending')",
         (payload, now),
     ).lastrowid
+    (left,) = conn.execute(
+        "SELECT COALESCE(MAX(balance), 0) FROM accounts WHERE kind = 'wallet' AND owner_id = ?",
+        (plan.user_id,),
+    ).fetchone()
     conn.execute("COMMIT")
     order = Order(order_id, event_id, plan.user_id, plan.hold_id, amount, plan.now)
-    return ConfirmResult(None, event, order, tickets, notice, amount)
+    return ConfirmResult(None, event, order, tickets, notice, amount, left)
 
 
 def _payable(

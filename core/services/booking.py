@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from core import text
@@ -34,6 +34,7 @@ from core.errors import (
     SeatUnavailable,
     SoldOut,
 )
+from core.ledger import Account
 from core.models import (
     Event,
     EventRules,
@@ -54,7 +55,6 @@ from core.seating import ranked_blocks
 from core.services.queue import DEFAULT_QUEUE, QueueSettings, pass_used, require_pass
 from core.services.showing import changed, seen_now
 from core.services.waitlist import returns_to_line
-from core.services.wallet import balance
 
 # Fans pressing Best available together each get seats while the section has room: within one
 # process they never choose the same ones, across processes a collision is retried a little further off.
@@ -359,15 +359,13 @@ async def confirm_hold(cmd: ConfirmHold, uow: UnitOfWork, clock: Clock) -> Order
         changed(uow, result.event.id)
         if result.event.use_queue:
             await pass_used(result.event.id, cmd.user_id, uow)
-        left = await balance(cmd.user_id, uow)
-        return OrderView(result.order, result.event, list(result.tickets), result.notice_id, left)
+        return OrderView(result.order, result.event, list(result.tickets), result.notice_id, result.balance)
     event, refusal = result.event, result.refusal
     if event is None or refusal in (ConfirmRefusal.NOT_FOUND, ConfirmRefusal.REPEAT):
         raise HoldNotFound(hold_id=cmd.hold_id)
     if refusal is ConfirmRefusal.CONFIRMED:
         # A twin request (a double click) paid a moment ago: answer with that order.
-        paid = await _existing_order(cmd.hold_id, event, uow)
-        return replace(paid, balance=await balance(cmd.user_id, uow))
+        return await _existing_order(cmd.hold_id, event, uow)
     if refusal is ConfirmRefusal.CLOSED:
         # The organizer cancelled while the fan was paying: no charge for an event that is off.
         raise SaleClosed(event=event.title)
@@ -389,7 +387,9 @@ async def _existing_order(hold_id: int, event: Event, uow: UnitOfWork) -> OrderV
     async with uow.for_reading():
         order = await uow.orders.by_hold(hold_id)
         assert order is not None
-        return OrderView(order, event, await uow.tickets.for_order(order.id))
+        tickets = await uow.tickets.for_order(order.id)
+        left = await uow.ledger.balance(Account.wallet(order.user_id))
+        return OrderView(order, event, tickets, balance=left)
 
 
 @retrying

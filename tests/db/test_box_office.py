@@ -251,6 +251,7 @@ async def test_confirming_issues_tickets_pays_and_queues_the_dm(any_uow: UnitOfW
         notices = await any_uow.outbox.claim(NOW, LATER, 10)
         totals = await any_uow.ledger.totals()
     assert (wallet, payable) == (6000, 4000) and totals.balanced
+    assert paid.balance == wallet  # what the receipt shows
     assert (standing.hold_id, standing.bought, standing.holding) == (None, 2, 2)
     assert statuses == {"R A1": SeatStatus.SOLD, "VIP A2": SeatStatus.SOLD}
     [notice] = notices

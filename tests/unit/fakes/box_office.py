@@ -147,9 +147,10 @@ class FakeBoxOffice:
             await uow.fans.close_cart(event.id, hold.user_id, hold.id, bought=hold.quantity)
             payload = {"order_id": order_id, "user_id": hold.user_id, "locale": plan.locale}
             notice = await uow.outbox.add("tickets_issued", payload, plan.now)
+            left = await uow.ledger.balance(Account.wallet(hold.user_id))
             await uow.commit()
         order = Order(order_id, event.id, hold.user_id, hold.id, hold.amount, plan.now)
-        return ConfirmResult(None, event, order, tuple(issued), notice, hold.amount)
+        return ConfirmResult(None, event, order, tuple(issued), notice, hold.amount, left)
 
 
 def _new_tickets(quantity: int, event: Event, seats: Sequence[Seat], seed: str) -> list[NewTicket]:
