@@ -8,28 +8,24 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.i18n import t
-from bot.i18n.formatting import money, stamp
+from bot.i18n.formatting import stamp
 from cogs.notifications import deliver_now
 from cogs.shared.caller import caller_of
 from cogs.shared.runtime import runtime_of
 from cogs.shared.text import plain
+from cogs.tickets._cancel import cancel_prompt, language
 from cogs.tickets._live import live_ticket
 from core.runtime import Runtime
 from core.services.outbox import Delivery
 from core.services.tickets import (
-    CancelTicket,
     TransferTicket,
-    cancel_ticket,
+    quote_cancel,
     ticket_card,
     ticket_cards,
     transfer_ticket,
 )
 
 COLOUR = discord.Colour(0x2F9E6E)
-
-
-def _language(locale: object) -> str:
-    return "ko" if str(locale).startswith("ko") else "en"
 
 
 async def ticket_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
@@ -88,12 +84,9 @@ class TicketsCog(commands.GroupCog, group_name="tickets", group_description="You
     @app_commands.autocomplete(ticket=ticket_choices)
     async def cancel(self, interaction: discord.Interaction, ticket: int) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        command = CancelTicket(ticket, caller_of(interaction), locale=_language(interaction.locale))
-        refunded = await cancel_ticket(command, self.runtime.uow(), self.runtime.clock)
-        mine = refunded.buyer_id == interaction.user.id
-        key = "tickets.cancelled" if mine else "tickets.cancelled_buyer_refunded"
+        quote = await quote_cancel(ticket, caller_of(interaction), self.runtime.uow(), self.runtime.clock)
         await interaction.followup.send(
-            t(key, interaction.locale, ticket=ticket, amount=money(refunded.amount)), ephemeral=True
+            ephemeral=True, **cancel_prompt(quote, interaction.user.id, interaction.locale)
         )
 
     @app_commands.command(name="transfer", description=_("Give a ticket to another member (never for money)"))
@@ -108,7 +101,7 @@ class TicketsCog(commands.GroupCog, group_name="tickets", group_description="You
             to.id,
             to_is_bot=to.bot,
             to_name=to.display_name,
-            locale=_language(interaction.guild_locale or "ko"),
+            locale=language(interaction.guild_locale or "ko"),
             max_transfers=self.runtime.max_transfers,
         )
         moved = await transfer_ticket(command, self.runtime.uow(), self.runtime.clock)

@@ -88,6 +88,27 @@ class Refunded:
     buyer_id: int  # whose wallet the money went back to
 
 
+@dataclass(frozen=True)
+class CancelQuote:
+    """What cancelling a ticket would do, shown to the fan before they confirm."""
+
+    card: TicketCard
+    refund: int
+    buyer_id: int  # whose wallet the refund would go back to
+    closes_at: datetime  # the last moment a cancellation is taken
+
+
+@retrying
+async def quote_cancel(ticket_id: int, caller: Caller, uow: UnitOfWork, clock: Clock) -> CancelQuote:
+    """The refund and its deadline, refused at once when cancelling is no longer possible."""
+    async with uow.for_reading():
+        card = await _own_ticket(uow, ticket_id, caller)
+    closes = card.event.refund_deadline()
+    if clock.now() >= closes:
+        raise RefundClosed(deadline=closes)
+    return CancelQuote(card, card.ticket.price, card.ticket.buyer_id, closes)
+
+
 @retrying
 async def cancel_ticket(cmd: CancelTicket, uow: UnitOfWork, clock: Clock) -> Refunded:
     """Cancels one ticket, frees its seat and refunds its price to whoever paid for it."""

@@ -106,7 +106,7 @@ async def test_stats_show_each_section_the_revenue_and_a_chart(world: World) -> 
     event_id = await selling(world)
     await world.fund(world.fans[2])
     await hold_best(world, world.fans[2], event_id, 3, section="R")
-    await world.reply(world.fans[1], "tickets cancel", ticket=3)
+    await world.cancel_ticket(world.fans[1], 3)
 
     stats = await world.reply(world.organizer, "event stats", event=event_id)
 
@@ -142,7 +142,7 @@ async def test_stats_in_korean(world: World) -> None:
 async def test_attendees_come_as_a_csv_with_tickets_seats_and_holders(world: World) -> None:
     event_id = await selling(world)
     await world.reply(world.fans[0], "tickets transfer", ticket=2, to=world.korean_fan)
-    await world.reply(world.fans[1], "tickets cancel", ticket=3)
+    await world.cancel_ticket(world.fans[1], 3)
 
     listed = await world.reply(world.organizer, "event attendees", event=event_id)
 

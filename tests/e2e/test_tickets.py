@@ -17,6 +17,7 @@ from core.services.wallet import ledger_totals
 from core.ticket_codes import TicketClaim, read_rotating
 from scheduler.jobs import send_notices
 from tests.e2e.test_booking import buy, field, free_in, hold_best, pay, wallet_of
+from tests.e2e.test_two_servers import straight_to_picket
 from tests.e2e.world import World
 
 
@@ -170,7 +171,7 @@ async def test_cancelling_a_ticket_refunds_the_wallet_and_frees_the_seat(world: 
     assert await wallet_of(world, world.fan) == 500_000 - 198_000
     old_code = read_qr((await world.server.wait_for_dm(world.fan)).attachment("ticket-1.png").data)
 
-    cancelled = await world.reply(world.fan, "tickets cancel", ticket=1)
+    cancelled = await world.cancel_ticket(world.fan, 1)
 
     assert cancelled.content == "Ticket #1 is cancelled and ₩99,000 is back in your wallet."
     assert await wallet_of(world, world.fan) == 500_000 - 99_000
@@ -183,11 +184,67 @@ async def test_cancelling_a_ticket_refunds_the_wallet_and_frees_the_seat(world: 
     # The cancelled ticket's code no longer matches the ticket.
     assert claim_of(world, old_code).version != (await ticket(world, 1)).version
     # A second cancel finds nothing to refund.
-    again = await world.reply(world.fan, "tickets cancel", ticket=1)
+    again = await world.cancel_ticket(world.fan, 1)
     assert again.content == "That ticket could not be found among your tickets."
     assert await wallet_of(world, world.fan) == 500_000 - 99_000
     # The freed seat and the fan's limit are both back: the fan can buy two more.
     await buy(world, world.fan, event_id, quantity=3)
+
+
+async def test_cancelling_asks_first_with_the_refund_and_the_cut_off(world: World) -> None:
+    event_id = await booked(world, [world.fan, world.fans[1]])
+    async with world.runtime.uow() as uow:
+        event = await uow.events.get(event_id)
+    assert event is not None
+
+    asked = await world.reply(world.fan, "tickets cancel", ticket=1)
+
+    closes = stamp(event.starts_at - timedelta(hours=24), "F")
+    assert asked.content == (
+        f"Cancel ticket #1 (VIP A5, **Spring Concert**)? ₩99,000 goes back to your wallet. "
+        f"Cancelling is open until {closes}."
+    )
+    assert [b["label"] for b in asked.buttons] == ["Cancel ticket", "Keep it"]
+    # Nothing has happened yet.
+    assert (await ticket(world, 1)).status.value == "active"
+    assert await wallet_of(world, world.fan) == 500_000 - 99_000
+
+    # Another member forging the fan's button on their own question gets nothing from it, nor from a
+    # button made out in their own name for the fan's ticket: only the ticket's holder may cancel it.
+    theirs = await world.reply(world.fans[1], "tickets cancel", ticket=2)
+    as_the_fan, in_own_name = (
+        f"picket:tcancel:yes:1:{world.fan.id}",
+        f"picket:tcancel:yes:1:{world.fans[1].id}",
+    )
+    with straight_to_picket(world, as_the_fan, in_own_name):
+        refused = await (await world.server.forge_click(world.fans[1], theirs, as_the_fan)).wait_for_message()
+        assert refused.content.startswith("These buttons belong to someone else.")
+        forged = await world.server.forge_click(world.fans[1], theirs, in_own_name)
+        refused = await forged.wait_for_followup()
+        assert refused.content == "That ticket could not be found among your tickets."
+    assert (await ticket(world, 1)).status.value == "active"
+    # "Keep it" keeps it.
+    kept = await world.server.click(world.fan, asked, custom_id=asked.buttons[1]["custom_id"])
+    await kept.wait_for_response()
+    assert (await world.until_says(asked, "kept")).content == "Ticket #1 is kept; nothing changed."
+    assert asked.components == []
+    assert (await ticket(world, 1)).status.value == "active"
+
+    # A question still on screen after a restart still works.
+    again = await world.reply(world.fan, "tickets cancel", ticket=1)
+    await world.restart_bot()
+    done = await world.server.click(world.fan, again, custom_id=again.buttons[0]["custom_id"])
+    await done.wait_for_response()
+    answer = await world.until_says(again, "is cancelled")
+    assert answer.content == "Ticket #1 is cancelled and ₩99,000 is back in your wallet."
+    assert await wallet_of(world, world.fan) == 500_000
+    # The same button pressed again (a second client, a double click) refunds nothing twice.
+    with straight_to_picket(world, as_the_fan):
+        twice = await world.server.forge_click(world.fan, again, as_the_fan)
+        assert (
+            await twice.wait_for_followup()
+        ).content == "That ticket could not be found among your tickets."
+    assert await wallet_of(world, world.fan) == 500_000
 
 
 async def test_cancelling_closes_a_day_before_the_event(world: World) -> None:
@@ -197,7 +254,7 @@ async def test_cancelling_closes_a_day_before_the_event(world: World) -> None:
     assert event is not None
     world.clock.set(event.starts_at - timedelta(hours=23))
 
-    refused = await world.reply(world.fan, "tickets cancel", ticket=1)
+    refused = await world.cancel_ticket(world.fan, 1)
 
     assert refused.content == f"Cancellations closed {stamp(event.starts_at - timedelta(hours=24), 'F')}."
     assert await wallet_of(world, world.fan) == 500_000 - 99_000
@@ -207,7 +264,7 @@ async def test_cancelling_closes_a_day_before_the_event(world: World) -> None:
 async def test_cancelling_tells_the_fan_by_dm(world: World) -> None:
     await booked(world, [world.fan])
     await world.server.wait_for_dm(world.fan)
-    await world.reply(world.fan, "tickets cancel", ticket=1)
+    await world.cancel_ticket(world.fan, 1)
     assert world.bot is not None
     # The note goes out through the outbox, at the scheduler's next turn.
     assert await send_notices(world.runtime, DiscordDeliverer(world.bot, world.runtime)) == 1
@@ -311,5 +368,5 @@ async def test_tickets_in_korean(world: World) -> None:
     )
     back = await world.reply(world.fan, "tickets transfer", ticket=1, to=fan)
     assert back.content.startswith("Ticket #1 now belongs to")
-    cancelled = await world.reply(fan, "tickets cancel", ticket=1)
+    cancelled = await world.cancel_ticket(fan, 1)
     assert cancelled.content == "티켓 #1 예매가 취소되어 ₩99,000이(가) 지갑으로 환불되었습니다."

@@ -24,6 +24,7 @@ from bot.i18n import t
 from cogs.booking._cart import CartButton
 from cogs.booking._views import BookButton
 from cogs.events._views import DetailsButton
+from cogs.tickets._cancel import CancelButton
 from core.models import EventStatus, TicketStatus
 from tests.e2e.test_booking import PAY, RELEASE, button_id, buy, field, free_in, hold_best, pay, wallet_of
 from tests.e2e.world import MANAGE_GUILD, World, cast, event_id_of
@@ -126,7 +127,7 @@ async def go_unanswered(world: World, *clicks: InteractionResult) -> None:
         assert any(f"interaction {click.id})" in v.detail for v in dropped)
 
 
-_PICKET_BUTTONS = (BookButton, DetailsButton, CartButton)
+_PICKET_BUTTONS = (BookButton, DetailsButton, CartButton, CancelButton)
 
 
 def _hand_over(
@@ -143,7 +144,7 @@ def _hand_over(
 @contextlib.contextmanager
 def straight_to_picket(world: World, *custom_ids: str) -> Iterator[None]:
     """Hands clicks on these custom ids to Picket's own Book, Details or cart button, whatever message
-    they come from.
+    they come from (a ticket's cancel buttons too).
 
     discord.py builds a Book, Details or cart button only from a click whose custom id is on the
     clicked message, so a forged id never reaches Picket's code (the tests show that first). This
@@ -394,8 +395,8 @@ async def test_a_seoul_ticket_cannot_be_cancelled_shown_or_given_away_from_busan
     await buy(world, fan, seoul_event)
     assert await wallet_of(world, fan) == 401_000
 
-    cancelled = await busan.reply(in_busan, "tickets cancel", ticket=1)
-    unknown = await busan.reply(in_busan, "tickets cancel", ticket=NO_SUCH_TICKET)
+    cancelled = await busan.cancel_ticket(in_busan, 1)
+    unknown = await busan.cancel_ticket(in_busan, NO_SUCH_TICKET)
     same_refusal(cancelled, unknown, TICKET_NOT_FOUND)
     shown = await busan.reply(in_busan, "tickets show", ticket=1)
     same_refusal(shown, unknown, TICKET_NOT_FOUND)
@@ -411,7 +412,7 @@ async def test_a_seoul_ticket_cannot_be_cancelled_shown_or_given_away_from_busan
     assert (ticket.status, ticket.holder_id) == (TicketStatus.ACTIVE, fan.id)
     assert await free_in(world, seoul_event) == {"VIP": 19, "R": 30}
     # In Seoul the ticket is theirs to cancel.
-    back = await world.reply(fan, "tickets cancel", ticket=1)
+    back = await world.cancel_ticket(fan, 1)
     assert back.content == "Ticket #1 is cancelled and ₩99,000 is back in your wallet."
     assert await wallet_of(world, fan) == 500_000
 

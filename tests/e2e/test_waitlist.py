@@ -54,7 +54,7 @@ async def test_a_returned_seat_goes_to_the_first_fan_waiting_and_the_rest_are_re
     assert korean.content.startswith("**Spring Concert** 취소표 대기 **2번**입니다 (1매).")
 
     # The R seat comes back: the first fan in line gets it, charged its own price, not the most.
-    await world.reply(holder, "tickets cancel", ticket=2)
+    await world.cancel_ticket(holder, 2)
     assert await serve_waitlists_job(world.runtime) == 1
     await _deliver(world)
     await world.server.wait_for_dm(holder)  # the cancellation note

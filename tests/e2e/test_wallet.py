@@ -51,7 +51,7 @@ async def test_the_history_lists_top_ups_payments_and_refunds_newest_first(world
     event_id = await world.published_event()
     await world.reply(world.fan, "wallet topup", amount=300_000)
     await buy(world, world.fan, event_id, quantity=2)
-    await world.reply(world.fan, "tickets cancel", ticket=2)
+    await world.cancel_ticket(world.fan, 2)
 
     history = await world.reply(world.fan, "wallet history")
     lines = history.embeds[0]["description"].splitlines()

@@ -93,6 +93,20 @@ class World:
         result = await self.command(actor, name, locale, **options)
         return await result.wait_for_message()
 
+    async def cancel_ticket(self, actor: Member, ticket_id: int) -> Message:
+        """/tickets cancel, then the confirming button: what the member sees in the end."""
+        asked = await self.reply(actor, "tickets cancel", ticket=ticket_id)
+        yes = next(
+            (b["custom_id"] for b in asked.buttons if b["custom_id"].startswith("picket:tcancel:yes")), None
+        )
+        if yes is None:
+            return asked  # refused at once: the answer says why
+        clicked = await self.server.click(actor, asked, custom_id=yes)
+        answer = await clicked.wait_for_message()
+        return await self.server.changes.wait_for(
+            lambda: answer if not answer.components else None, within=10, what="the cancellation's answer"
+        )
+
     async def set_up(self) -> Message:
         return await self.reply(
             self.admin,
