@@ -307,6 +307,8 @@ announcements = Table(
     Column("event_id", BigInteger, primary_key=True, autoincrement=False),
     Column("channel_id", BigInteger, nullable=False),
     Column("message_id", BigInteger, nullable=False),
+    # What the post last showed (a fingerprint of its sales and state): edited only when that changes.
+    Column("shown", String(64), nullable=True),
 )
 
 event_staff = Table(

@@ -11,6 +11,7 @@ from core.services.booking import expire_due_holds
 from core.services.interests import remember_members
 from core.services.organizer import refund_cancelled_events
 from core.services.outbox import Deliverer, drain_notices
+from core.services.posts import refresh_posts
 from core.services.queue import run_queues
 from core.services.waitlist import close_waitlists
 from core.services.waitlist_assign import serve_waitlists
@@ -101,3 +102,8 @@ async def run_queues_job(runtime: Runtime) -> int:
     """Draws the order of pre-queues whose sale opened and lets fans in at each line's rate."""
     steps = await run_queues(runtime.uow, runtime.clock)
     return sum(step.admitted for step in steps)
+
+
+async def refresh_posts_job(runtime: Runtime) -> int:
+    """Queues an edit of each event post that no longer shows its sales as they are."""
+    return await refresh_posts(runtime.uow, runtime.clock)

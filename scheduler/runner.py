@@ -20,6 +20,7 @@ def build_scheduler(
     waitlist_seconds: float = 3,
     alert_seconds: float = 2,
     queue_seconds: float = 1,
+    post_seconds: float = 10,
 ) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
@@ -46,6 +47,10 @@ def build_scheduler(
     scheduler.add_job(jobs.run_queues_job, "interval", seconds=queue_seconds, args=[runtime], id="run_queues")
     scheduler.add_job(
         jobs.fan_out_alerts_job, "interval", seconds=alert_seconds, args=[runtime], id="fan_out_alerts"
+    )
+    # Every 10 s at most: a post edit counts against its channel's 5 messages per 5 s.
+    scheduler.add_job(
+        jobs.refresh_posts_job, "interval", seconds=post_seconds, args=[runtime], id="refresh_posts"
     )
     scheduler.add_job(
         jobs.remember_members_job, "interval", seconds=alert_seconds, args=[runtime], id="remember_members"

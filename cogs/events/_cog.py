@@ -11,12 +11,11 @@ from discord.app_commands import locale_str as _
 from discord.ext import commands
 
 from bot.i18n import t
-from cogs.booking._views import BookButton
 from cogs.events._door import DoorCommands
 from cogs.events._embeds import event_embed, list_embed
 from cogs.events._organizer import OrganizerCommands
+from cogs.events._post import post_message
 from cogs.events._views import CreateEventForm, DetailsButton, EventPager, PreviewView
-from cogs.interests._views import FollowButton
 from cogs.shared.autocomplete import event_choices
 from cogs.shared.caller import caller_of
 from cogs.shared.choices import CATEGORY_CHOICES
@@ -37,6 +36,7 @@ from core.services.events import (
     record_announcement,
 )
 from core.services.guilds import check_organizer
+from core.services.posts import post_state
 from core.timeparse import parse_local, parse_local_until
 
 log = logging.getLogger(__name__)
@@ -174,22 +174,14 @@ class EventCog(
             event_id, caller_of(interaction), self.runtime.uow(), self.runtime.clock
         )
         locale = interaction.guild_locale or interaction.locale
-        view = discord.ui.View(timeout=None)
-        view.add_item(BookButton(event_id, t("event.book_button", locale)))
-        view.add_item(DetailsButton(event_id, t("event.details_button", locale)))
-        view.add_item(FollowButton(details.event.organizer_id, t("interests.follow_button", locale)))
-        picture = await seat_map_file(interaction.client, details.event, details.seats, details.stamp, locale)
+        phase = details.event.phase(self.runtime.clock.now())
         try:
-            post = await channel.send(
-                content=t("publish.announcement", locale, title=plain(details.event.title)),
-                embed=event_embed(details, locale, details.event.phase(self.runtime.clock.now())),
-                view=view,
-                **({"file": picture} if picture else {}),
-            )
+            post = await channel.send(**await post_message(interaction.client, details, phase, locale))
         except discord.HTTPException:
             log.warning("could not announce event %s in channel %s", event_id, channel_id)
             return None
-        await record_announcement(event_id, channel.id, post.id, self.runtime.uow())
+        shown = post_state(details.event, details.sections, details.free, phase)
+        await record_announcement(event_id, channel.id, post.id, self.runtime.uow(), shown)
         return channel.mention
 
     @app_commands.command(name="edit", description=_("Change your event"))

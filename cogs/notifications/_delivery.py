@@ -18,6 +18,7 @@ from core.runtime import Runtime
 from core.services.alerts import AlertSubject, alert_subject
 from core.services.interests import dm_opened, dms_refused
 from core.services.outbox import Delivery, deliver_notices
+from core.services.posts import post_edit
 from core.services.tickets import TicketCard, held_card, order_cards
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,8 @@ class DiscordDeliverer:
         self.runtime = runtime
 
     async def deliver(self, notice: Notice) -> Delivery:
+        if notice.kind == "post_changed":
+            return await self._edit_post(int(notice.payload["event_id"]))
         user_id = int(notice.payload["user_id"])
         try:
             messages = await self._messages(notice)
@@ -91,6 +94,28 @@ class DiscordDeliverer:
             return Delivery.UNREACHABLE
         except discord.HTTPException as error:
             log.warning("notice %s: Discord answered %s, will try again", notice.id, error.status)
+            return Delivery.RETRY
+        return Delivery.SENT
+
+    async def _edit_post(self, event_id: int) -> Delivery:
+        """The event's public post, drawn again as the event stands now (not as when it was queued)."""
+        # Imported here: the post's buttons come from cogs that themselves deliver through this module.
+        from cogs.events._post import post_message
+
+        edit = await post_edit(event_id, self.runtime.uow, self.runtime.clock)
+        if edit is None:
+            return Delivery.SENT
+        message = await post_message(self.client, edit.details, edit.phase, edit.locale)
+        picture = message.pop("file", None)
+        post = self.client.get_partial_messageable(edit.channel_id).get_partial_message(edit.message_id)
+        try:
+            await post.edit(**message, attachments=[picture] if picture is not None else [])
+        except discord.NotFound:
+            return Delivery.UNREACHABLE  # the post was deleted: nothing to keep current
+        except discord.Forbidden:
+            return Delivery.UNREACHABLE
+        except discord.HTTPException as error:
+            log.warning("post of event %s: Discord answered %s, will try again", event_id, error.status)
             return Delivery.RETRY
         return Delivery.SENT
 

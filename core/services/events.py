@@ -356,8 +356,10 @@ def _listed(event: Event, viewer_id: int, now: datetime) -> bool:
 
 
 @retrying
-async def record_announcement(event_id: int, channel_id: int, message_id: int, uow: UnitOfWork) -> None:
-    """Where the event's public post is, so DMs about it can lead fans there."""
+async def record_announcement(
+    event_id: int, channel_id: int, message_id: int, uow: UnitOfWork, shown: str | None = None
+) -> None:
+    """Where the event's public post is, so DMs about it can lead fans there, and what it shows."""
     async with uow:
-        await uow.events.announced(event_id, channel_id, message_id)
+        await uow.events.announced(event_id, channel_id, message_id, shown)
         await uow.commit()

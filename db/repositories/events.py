@@ -98,10 +98,12 @@ class EventRepo(Repo):
         )
         return int((await self.conn.execute(query)).scalar() or 0)
 
-    async def announced(self, event_id: int, channel_id: int, message_id: int) -> None:
+    async def announced(
+        self, event_id: int, channel_id: int, message_id: int, shown: str | None = None
+    ) -> None:
         await self.conn.execute(
             insert_ignoring_duplicates(
-                announcements, event_id=event_id, channel_id=channel_id, message_id=message_id
+                announcements, event_id=event_id, channel_id=channel_id, message_id=message_id, shown=shown
             )
         )
 
@@ -111,6 +113,23 @@ class EventRepo(Repo):
             await self.conn.execute(select(a.channel_id, a.message_id).where(a.event_id == event_id))
         ).first()
         return (int(row[0]), int(row[1])) if row is not None else None
+
+    async def posts(self, since: datetime, limit: int) -> list[tuple[int, str | None]]:
+        a, e = announcements.c, events.c
+        query = (
+            select(a.event_id, a.shown)
+            .join(events, e.id == a.event_id)
+            .where(e.starts_at > since, e.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED)))
+            .order_by(e.starts_at, e.id)
+            .limit(limit)
+        )
+        return [(int(row[0]), row[1]) for row in await self.conn.execute(query)]
+
+    async def post_shows(self, event_id: int, was: str | None, now: str) -> bool:
+        a = announcements.c
+        stale = a.shown.is_(None) if was is None else a.shown == was
+        statement = update(announcements).where(a.event_id == event_id, stale).values(shown=now)
+        return (await self.conn.execute(statement)).rowcount == 1
 
     async def rules(self, event_id: int) -> EventRules:
         r = event_rules.c

@@ -13,7 +13,7 @@ import aiohttp
 from PIL import Image
 
 from bot.devserver import Member, Message
-from bot.i18n.formatting import local
+from bot.i18n.formatting import local, price_in
 from cogs.pictures.seat_map import FREE_COLOURS, HELD_COLOUR, SOLD_COLOUR, render_seat_map
 from cogs.shared.seatmap import REDRAW_AFTER, seat_map_labels
 from core.services.events import CreateEvent, create_event, event_details, publish_event
@@ -361,7 +361,7 @@ async def test_the_seat_map_shows_a_held_then_sold_seat_in_its_colour(world: Wor
     by_label = {s.label: s for s in seats}
     # The same seats drawn the same way put each seat where the bot's picture has it.
     centres = render_seat_map(
-        "Spring Concert", seats, currency="KRW", labels=seat_map_labels("en-US")
+        "Spring Concert", seats, price=price_in("KRW"), labels=seat_map_labels("en-US")
     ).centres
     a3, a4, c1 = (centres[by_label[label].id] for label in ("VIP A3", "VIP A4", "R C1"))
     await world.fund(world.fan)

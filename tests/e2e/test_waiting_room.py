@@ -38,7 +38,7 @@ async def big_world(tmp_path: Path) -> AsyncIterator[World]:
     # Two thousand fans are told by DM; Discord raises the limits of a bot that size on request.
     limit = RouteLimit(500, 1.0)
     config = DevServerConfig(global_limit=limit, default_route_limit=limit)
-    async with picket_world(tmp_path, config) as world:
+    async with picket_world(tmp_path, config, requests_per_second=480) as world:
         yield world
 
 

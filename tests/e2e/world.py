@@ -24,7 +24,6 @@ from bot.devserver import (
     Member,
     Message,
     Role,
-    RouteLimit,
 )
 from bot.devserver.testing import FAST_GUILD_READY, running_bot, serve
 from core.caller import Caller
@@ -57,12 +56,14 @@ class World:
     korean_fan: Member
     shy_fan: Member
     bot: PicketBot | None = None
+    # The pace the bot keeps under Discord's global limit (as it is told to, whatever the server allows).
+    requests_per_second: float = GLOBAL_REQUESTS_PER_SECOND
     _counter: list[int] = field(default_factory=lambda: [0])
     _bot_stack: contextlib.AsyncExitStack = field(default_factory=contextlib.AsyncExitStack)
 
     async def start_bot(self) -> PicketBot:
         self.bot = await self._bot_stack.enter_async_context(
-            running_bot(self.server, lambda: make_bot(self.runtime, self.server.config.global_limit))
+            running_bot(self.server, lambda: make_bot(self.runtime, self.requests_per_second))
         )
         return self.bot
 
@@ -185,7 +186,12 @@ def real_now() -> datetime:
 
 
 @contextlib.asynccontextmanager
-async def picket_world(data_dir: Path, config: DevServerConfig | None = None) -> AsyncIterator[World]:
+async def picket_world(
+    data_dir: Path,
+    config: DevServerConfig | None = None,
+    *,
+    requests_per_second: float = GLOBAL_REQUESTS_PER_SECOND,
+) -> AsyncIterator[World]:
     engine = make_engine(f"sqlite+aiosqlite:///{data_dir / 'picket.db'}")
     await migrate(engine)
     clock = FrozenClock(real_now())
@@ -211,6 +217,7 @@ async def picket_world(data_dir: Path, config: DevServerConfig | None = None) ->
                 guild=guild,
                 announcements=channels["announcements"],
                 organizer_role=organizers,
+                requests_per_second=requests_per_second,
                 **cast(server, guild, admins, organizers),
             )
             await world.start_bot()
@@ -240,9 +247,10 @@ def cast(
     }
 
 
-def make_bot(runtime: Runtime, global_limit: RouteLimit) -> PicketBot:
-    # Paced as the bot is against Discord: a little under the global limit the server enforces.
-    pace = global_limit.limit / global_limit.window * GLOBAL_REQUESTS_PER_SECOND / 50
+def make_bot(runtime: Runtime, requests_per_second: float) -> PicketBot:
     return PicketBot(
-        runtime, run_scheduler=False, guild_ready_timeout=FAST_GUILD_READY, requests_per_second=pace
+        runtime,
+        run_scheduler=False,
+        guild_ready_timeout=FAST_GUILD_READY,
+        requests_per_second=requests_per_second,
     )

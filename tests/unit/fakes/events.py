@@ -73,11 +73,32 @@ class FakeEvents(Repo):
             1 for t in self.db.tickets.values() if t.event_id == event_id and t.status is TicketStatus.ACTIVE
         )
 
-    async def announced(self, event_id: int, channel_id: int, message_id: int) -> None:
-        self.db.announcements.setdefault(event_id, (channel_id, message_id))
+    async def announced(
+        self, event_id: int, channel_id: int, message_id: int, shown: str | None = None
+    ) -> None:
+        if event_id not in self.db.announcements:
+            self.db.announcements[event_id] = (channel_id, message_id)
+            if shown is not None:
+                self.db.posts_shown[event_id] = shown
 
     async def announcement(self, event_id: int) -> tuple[int, int] | None:
         return self.db.announcements.get(event_id)
+
+    async def posts(self, since: datetime, limit: int) -> list[tuple[int, str | None]]:
+        live = (EventStatus.PUBLISHED, EventStatus.CANCELLED)
+        found = [
+            self.db.events[event_id]
+            for event_id in self.db.announcements
+            if self.db.events[event_id].starts_at > since and self.db.events[event_id].status in live
+        ]
+        found.sort(key=lambda e: (e.starts_at, e.id))
+        return [(e.id, self.db.posts_shown.get(e.id)) for e in found[:limit]]
+
+    async def post_shows(self, event_id: int, was: str | None, now: str) -> bool:
+        if event_id not in self.db.announcements or self.db.posts_shown.get(event_id) != was:
+            return False
+        self.db.posts_shown[event_id] = now
+        return True
 
     async def rules(self, event_id: int) -> EventRules:
         return self.db.rules.get(event_id, EventRules(event_id))

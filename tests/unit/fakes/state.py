@@ -129,6 +129,7 @@ class State:
     interests: dict[int, Interest] = field(default_factory=dict)
     alerts: dict[int, AlertRow] = field(default_factory=dict)
     announcements: dict[int, tuple[int, int]] = field(default_factory=dict)
+    posts_shown: dict[int, str] = field(default_factory=dict)
     rules: dict[int, EventRules] = field(default_factory=dict)
     staff: set[tuple[int, int]] = field(default_factory=set)
     queues: dict[int, Queue] = field(default_factory=dict)
