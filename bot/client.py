@@ -13,7 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
 from discord.ext import commands
 
-from bot.i18n import language
+from bot.i18n import language, t
 from bot.i18n.translator import PicketTranslator
 from bot.pacing import GlobalPace, pace_requests
 from cogs.notifications import DiscordDeliverer
@@ -97,6 +97,26 @@ class PicketBot(commands.AutoShardedBot):
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         # Noted in memory only; a job writes what changed in one statement (DMs later speak it).
         self.runtime.seen.saw(interaction.user.id, language(interaction.locale))
+        if interaction.type is discord.InteractionType.component and not self._handled(interaction):
+            # A menu from before a restart, or left open past its time: say so rather than leave
+            # the member with "This interaction failed".
+            await interaction.response.send_message(
+                t("error.menu_expired", interaction.locale), ephemeral=True
+            )
+
+    def _handled(self, interaction: discord.Interaction) -> bool:
+        """Whether discord.py hands this click to a live view or to a button that outlives restarts.
+        Called as the click arrives, after discord.py has looked for its handler, before any runs."""
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if not custom_id.startswith("picket:"):
+            return True  # not one of Picket's: not Picket's to answer
+        store = self._connection._view_store
+        if any(pattern.fullmatch(custom_id) for pattern in store._dynamic_items):
+            return True
+        kind = int((interaction.data or {}).get("component_type", 0))
+        message_id = interaction.message.id if interaction.message is not None else None
+        key = (kind, custom_id)
+        return key in store._views.get(message_id, {}) or key in store._views.get(None, {})
 
     async def sync_commands(self, *, force: bool = False) -> bool:
         """Sends the command set to Discord when it differs from the last one sent; True if it did."""

@@ -289,9 +289,9 @@ class EventsListCog(commands.Cog):
             limit=PAGE_SIZE,
         )
         page = await list_events(query, self.runtime.uow(), self.runtime.clock)
-        # Buttons only when there is somewhere to go; one page needs none.
+        # A menu to open any listed event; page buttons only when there is somewhere to go.
         extra: dict[str, Any] = {}
-        if page.pages > 1:
+        if page.events:
             extra["view"] = EventPager(self.runtime, page, interaction.user.id, interaction.locale)
         await interaction.followup.send(
             embed=list_embed(page, interaction.locale, zone), ephemeral=True, **extra

@@ -11,7 +11,7 @@ from bot.i18n.formatting import money, stamp
 from cogs.shared.seatmap import SEAT_MAP_NAME
 from cogs.shared.text import plain
 from core.models import Event, Phase
-from core.services.events import EventDetails, EventPage
+from core.services.events import EventDetails, EventPage, Offer
 
 COLOUR = discord.Colour(0x5B5BD6)
 
@@ -76,6 +76,14 @@ def event_embed(
     return embed
 
 
+def _offer(offer: Offer, currency: str, locale: object) -> str:
+    if offer.free <= 0:
+        return t("events.sold_out", locale)
+    low, high = money(offer.low, currency), money(offer.high, currency)
+    price = low if offer.low == offer.high else t("events.price_range", locale, low=low, high=high)
+    return t("events.offer", locale, price=price, free=offer.free)
+
+
 def list_embed(page: EventPage, locale: object, zone: ZoneInfo) -> discord.Embed:
     embed = discord.Embed(title=t("events.title", locale), colour=COLOUR)
     if not page.events:
@@ -84,17 +92,19 @@ def list_embed(page: EventPage, locale: object, zone: ZoneInfo) -> discord.Embed
     lines = []
     for event in page.events:
         venue = f" · {plain(event.venue)}" if event.venue else ""
-        lines.append(
-            t(
-                "events.line",
-                locale,
-                id=event.id,
-                title=plain(event.title),
-                when=stamp(event.starts_at, "f"),
-                venue=venue,
-                category=t(f"category.{event.category}", locale),
-            )
+        line = t(
+            "events.line",
+            locale,
+            id=event.id,
+            title=plain(event.title),
+            when=stamp(event.starts_at, "f"),
+            venue=venue,
+            category=t(f"category.{event.category}", locale),
         )
+        offer = page.offers.get(event.id)
+        if offer is not None:
+            line += "\n" + _offer(offer, event.currency, locale)
+        lines.append(line)
     embed.description = "\n".join(lines)
     embed.set_footer(text=t("events.footer", locale, page=page.page, pages=page.pages, total=page.total))
     return embed

@@ -91,20 +91,26 @@ class EventPager(PicketView):
         self.page = page
         self.locale = locale
         self.previous: discord.ui.Button[EventPager] = discord.ui.Button(
-            label=t("events.previous", locale)[:80], custom_id="picket:events:prev"
+            label=t("events.previous", locale)[:80], custom_id="picket:events:prev", row=1
         )
         self.next: discord.ui.Button[EventPager] = discord.ui.Button(
-            label=t("events.next", locale)[:80], custom_id="picket:events:next"
+            label=t("events.next", locale)[:80], custom_id="picket:events:next", row=1
         )
         self.previous.callback = self._go_previous  # type: ignore[method-assign]
         self.next.callback = self._go_next  # type: ignore[method-assign]
-        self.add_item(self.previous)
-        self.add_item(self.next)
+        self.menu = EventMenu(page, locale)
+        self.add_item(self.menu)
+        if page.pages > 1:
+            self.add_item(self.previous)
+            self.add_item(self.next)
         self._enable_turns()
 
     def _enable_turns(self) -> None:
         self.previous.disabled = self.page.page <= 1
         self.next.disabled = self.page.page >= self.page.pages
+        self.remove_item(self.menu)
+        self.menu = EventMenu(self.page, self.locale)
+        self.add_item(self.menu)
 
     async def _go_previous(self, interaction: discord.Interaction) -> None:
         await self._turn(interaction, -1)
@@ -142,21 +148,59 @@ class DetailsButton(
         return cls(int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            runtime = runtime_of(interaction.client)
-            caller = caller_of(interaction)
-            details = await event_details(self.event_id, caller, runtime.uow(), runtime.clock)
-            phase = details.event.phase(runtime.clock.now())
-            picture = await seat_map(
-                interaction.client, details.event, details.seats, details.stamp, interaction.locale
-            )
-            embed = event_embed(details, interaction.locale, phase, picture.url if picture else None)
-            extra: dict[str, Any] = {}
-            if phase in (Phase.ON_SALE, Phase.SCHEDULED):
-                view = discord.ui.View(timeout=None)
-                view.add_item(BookButton(self.event_id, t("event.book_button", interaction.locale)))
-                extra["view"] = view
-            await send_with_map(interaction, picture, embed=embed, **extra)
-        except Exception as error:
-            await report(interaction, error)
+        await show_event(interaction, self.event_id)
+
+
+async def show_event(interaction: discord.Interaction, event_id: int) -> None:
+    """The event's card and seat map, with a Book button while it can be booked; events of another
+    server (a forged id) are not found."""
+    try:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        runtime = runtime_of(interaction.client)
+        caller = caller_of(interaction)
+        details = await event_details(event_id, caller, runtime.uow(), runtime.clock)
+        phase = details.event.phase(runtime.clock.now())
+        picture = await seat_map(
+            interaction.client, details.event, details.seats, details.stamp, interaction.locale
+        )
+        embed = event_embed(details, interaction.locale, phase, picture.url if picture else None)
+        extra: dict[str, Any] = {}
+        if phase in (Phase.ON_SALE, Phase.SCHEDULED):
+            view = discord.ui.View(timeout=None)
+            view.add_item(BookButton(event_id, t("event.book_button", interaction.locale)))
+            extra["view"] = view
+        await send_with_map(interaction, picture, embed=embed, **extra)
+    except Exception as error:
+        await report(interaction, error)
+
+
+class EventMenu(discord.ui.DynamicItem[discord.ui.Select[Any]], template=r"picket:events:open"):
+    """Under /events: opens one of the listed events (its card, seat map and Book button). The
+    events are in the menu's options, so it works after a restart as well."""
+
+    def __init__(self, page: EventPage | None = None, locale: object = None) -> None:
+        options = [
+            discord.SelectOption(label=f"#{e.id} {e.title}"[:100], value=str(e.id))
+            for e in (page.events if page is not None else [])
+        ] or [discord.SelectOption(label="-", value="0")]
+        select = discord.ui.Select[Any](
+            custom_id="picket:events:open",
+            placeholder=t("events.open", locale)[:150],
+            options=options,
+            row=0,
+        )
+        super().__init__(select)
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> EventMenu:
+        return cls()
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        values = (interaction.data or {}).get("values") or []
+        value = values[0] if len(values) == 1 and isinstance(values[0], str) else ""
+        # Whatever the id says, the card is only shown for an event of this server.
+        await show_event(
+            interaction, int(value) if value.isascii() and value.isdigit() and len(value) <= 19 else 0
+        )

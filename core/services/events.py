@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 
 from core import text
+from core.availability import Availability
 from core.caller import Caller, in_scope, valid_id
 from core.clock import Clock
 from core.errors import EventNotEditable, EventNotFound, InvalidEvent, InvalidLayout, NotYourEvent
@@ -78,10 +79,31 @@ class EditEvent:
 
 
 @dataclass(frozen=True)
+class Offer:
+    """What a fan can buy of an event at a glance: its price range and free seats."""
+
+    low: int
+    high: int
+    free: int
+
+
+def offer_of(seen: Availability) -> Offer | None:
+    event = seen.event
+    if event is None:
+        return None
+    if event.ga_capacity is not None:
+        price = event.ga_price or 0
+        return Offer(price, price, seen.free)
+    prices = [s.price for s in seen.sections] or [0]
+    return Offer(min(prices), max(prices), seen.free)
+
+
+@dataclass(frozen=True)
 class EventPage:
     events: list[Event]
     total: int
     query: EventQuery
+    offers: dict[int, Offer] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -320,7 +342,10 @@ async def list_events(query: EventQuery, uow: UnitOfWork, clock: Clock) -> Event
         raise InvalidEvent(reason="date_range")
     async with uow.for_reading():
         events, total = await uow.events.upcoming(query, clock.now())
-    return EventPage(events, total, query)
+    # Each from the reading every fan looking at the event shares: a page costs no query of its own.
+    seen = [await seen_now(event.id, uow, clock) for event in events]
+    offers = {event.id: offer for event, s in zip(events, seen, strict=True) if (offer := offer_of(s))}
+    return EventPage(events, total, query, offers)
 
 
 @retrying

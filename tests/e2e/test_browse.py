@@ -17,11 +17,12 @@ from bot.i18n.formatting import local, price_in
 from cogs.pictures.seat_map import FREE_COLOURS, HELD_COLOUR, SOLD_COLOUR, render_seat_map
 from cogs.shared.seatmap import REDRAW_AFTER, seat_map_labels
 from core.services.events import CreateEvent, create_event, event_details, publish_event
-from tests.e2e.test_booking import CHOOSE, ROW, SEATS, SECTION, cid, find, option_value
+from tests.e2e.test_booking import CHOOSE, ROW, SEATS, SECTION, buy, cid, find, option_value
 from tests.e2e.world import ZONE, World, event_id_of
 
 PREVIOUS = "picket:events:prev"
 NEXT = "picket:events:next"
+OPEN = "picket:events:open"
 
 
 async def post(
@@ -119,6 +120,44 @@ async def test_paging_through_thirty_events(world: World) -> None:
     assert button(listing, NEXT)["disabled"] is False
 
 
+async def test_each_line_has_its_prices_and_free_seats_and_opens_from_the_menu(world: World) -> None:
+    await world.set_up()
+    seated = await world.published_event(title="Seated Show", layout="VIP:A x 1-2 @ 99000; R:B x 1-3 @ 55000")
+    tiny = await world.published_event(title="Tiny Show", layout="VIP:A x 1-1 @ 1000")
+    await world.fund(world.fans[1], 10_000)
+    await buy(world, world.fans[1], tiny, 1, section="VIP")
+
+    listing = await world.reply(world.fan, "events")
+
+    lines = listing.embeds[0]["description"].split("\n")
+    assert lines[1] == "└ ₩55,000–₩99,000 · 5 free"
+    assert lines[3] == "└ SOLD OUT"
+    menu = button(listing, OPEN)
+    assert [o["value"] for o in menu["options"]] == [str(seated), str(tiny)]
+
+    opened = await world.server.select(world.fan, listing, custom_id=OPEN, values=[str(seated)])
+    card = await opened.wait_for_message()
+    assert card.embeds[0]["title"] == "Seated Show"
+    assert [b["custom_id"] for b in card.buttons] == [f"picket:book:{seated}"]
+    # The menu lists the events in its options, so it still opens them after a restart.
+    await world.restart_bot()
+    again = await world.server.select(world.fan, listing, custom_id=OPEN, values=[str(tiny)])
+    assert (await again.wait_for_message()).embeds[0]["title"] == "Tiny Show"
+
+
+async def test_page_buttons_from_before_a_restart_say_the_menu_expired(world: World) -> None:
+    for n in range(1, 8):
+        await post(world, f"Show {n:02d}", days=n)
+    listing = await world.reply(world.fan, "events")
+    await world.restart_bot()
+
+    turned = await world.server.click(world.fan, listing, custom_id=NEXT)
+
+    answer = await turned.wait_for_message()
+    assert answer.content.startswith("This menu has expired")
+    assert titles(listing) == [f"Show {n:02d}" for n in range(1, 6)]
+
+
 async def test_filters_by_category_dates_and_keyword(world: World) -> None:
     await post(world, "Old Jazz", days=1)
     await post(world, "Jazz Night", days=10, venue="Blue Note")
@@ -161,8 +200,9 @@ async def test_filters_by_category_dates_and_keyword(world: World) -> None:
     assert titles(until_cats) == ["Hamlet"]
     assert "· Arts Center · Theatre" in hamlet.embeds[0]["description"]
     assert concerts.embeds[0]["footer"]["text"] == "Page 1 of 1 · 2 found"
-    # One page has nowhere to turn to.
+    # One page has nowhere to turn to, but its events can be opened.
     assert concerts.buttons == []
+    assert [o["label"] for o in button(concerts, OPEN)["options"]] == ["#2 Jazz Night", "#7 봄 콘서트"]
 
 
 async def test_when_nothing_matches_the_fan_is_told_so(world: World) -> None:
@@ -266,9 +306,9 @@ async def test_the_same_command_answers_in_korean_or_english(world: World) -> No
     missing_ko = await world.reply(world.korean_fan, "event show", event=999)
 
     assert english.embeds[0]["title"] == "Upcoming events"
-    assert english.embeds[0]["description"].endswith("· Olympic Hall · Concert")
+    assert english.embeds[0]["description"].endswith("· Olympic Hall · Concert\n└ ₩10,000 · 100 free")
     assert korean.embeds[0]["title"] == "예정된 공연"
-    assert korean.embeds[0]["description"].endswith("· Olympic Hall · 콘서트")
+    assert korean.embeds[0]["description"].endswith("· Olympic Hall · 콘서트\n└ ₩10,000 · 잔여 100석")
     assert korean.embeds[0]["footer"]["text"] == "1/1 페이지 · 공연 1개"
     assert switched.embeds[0]["title"] == "예정된 공연"
     assert missing_en.content == "That event could not be found."
