@@ -19,6 +19,7 @@ from bot.pacing import GlobalPace, pace_requests
 from cogs.notifications import DiscordDeliverer
 from cogs.shared.errors import report
 from cogs.shared.seatmap import SeatMaps
+from cogs.shared.zones import GuildZones
 from core.runtime import Runtime
 from core.services.commands import commands_changed, commands_synced
 from scheduler.runner import build_scheduler
@@ -81,6 +82,7 @@ class PicketBot(commands.AutoShardedBot):
         self.pace = GlobalPace(requests_per_second)
         pace_requests(self.http, self.pace)
         self.seat_maps = SeatMaps()
+        self.zones = GuildZones()
         self.scheduler: AsyncIOScheduler | None = None
         self._run_scheduler = run_scheduler
         self._force_sync = force_sync

@@ -116,6 +116,12 @@ class GuildConfig:
     announce_channel_id: int | None
     # The server's language, for messages nobody asked for in an interaction (refund DMs).
     locale: str = "en"
+    time_zone: str | None = None
+
+    @property
+    def zone_name(self) -> str:
+        """The zone organizers type times in: the one chosen, else the usual one for the language."""
+        return self.time_zone or ("Asia/Seoul" if self.locale == "ko" else "UTC")
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,8 @@ guilds = Table(
     Column("organizer_role_id", BigInteger, nullable=False),
     Column("announce_channel_id", BigInteger, nullable=True),
     Column("locale", String(8), nullable=False, server_default="en"),
+    # The zone organizers type times in; none chosen: Asia/Seoul for a Korean server, else UTC.
+    Column("time_zone", String(64), nullable=True),
 )
 
 sections = Table(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import discord
 from discord import app_commands
@@ -21,6 +22,7 @@ from cogs.shared.caller import caller_of
 from cogs.shared.choices import CATEGORY_CHOICES
 from cogs.shared.seatmap import seat_map_file
 from cogs.shared.text import plain
+from cogs.shared.zones import zone_of
 from core.models import EventQuery
 from core.runtime import Runtime
 from core.services.door import change_rules
@@ -85,10 +87,11 @@ class EventCog(
     ) -> None:
         # Everything that can be refused without the form is refused before it, so no typing is lost;
         # who may post comes first, so a member who may not is not asked to fix their layout.
-        await check_organizer(caller_of(interaction), self.runtime.uow())
+        config = await check_organizer(caller_of(interaction), self.runtime.uow())
+        zone = ZoneInfo(config.zone_name)
         ga_price = price if capacity is not None else None
         check_seating(layout, capacity, ga_price)
-        opens_at = parse_local(sale_opens, self.runtime.zone) if sale_opens else None
+        opens_at = parse_local(sale_opens, zone) if sale_opens else None
         options: dict[str, Any] = {
             "category": category.value,
             "layout": layout,
@@ -103,7 +106,7 @@ class EventCog(
         async def submitted(modal_interaction: discord.Interaction, values: dict[str, Any]) -> None:
             await self._create(modal_interaction, options | values)
 
-        await interaction.response.send_modal(CreateEventForm(interaction.locale, submitted))
+        await interaction.response.send_modal(CreateEventForm(interaction.locale, zone, submitted))
 
     async def _create(self, interaction: discord.Interaction, values: dict[str, Any]) -> None:
         now = self.runtime.clock.now()
@@ -211,7 +214,8 @@ class EventCog(
         door: app_commands.Choice[str] | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        zone, caller, uow = self.runtime.zone, caller_of(interaction), self.runtime.uow
+        caller, uow = caller_of(interaction), self.runtime.uow
+        zone = await zone_of(interaction)
         content = None
         if door is not None:
             await change_rules(event, caller, uow(), static_codes=door.value == "static")
@@ -279,7 +283,7 @@ class EventsListCog(commands.Cog):
     ) -> None:
         assert interaction.guild_id is not None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        zone = self.runtime.zone
+        zone = await zone_of(interaction)
         query = EventQuery(
             guild_id=interaction.guild_id,
             category=category.value if category else None,
@@ -293,6 +297,4 @@ class EventsListCog(commands.Cog):
         extra: dict[str, Any] = {}
         if page.events:
             extra["view"] = EventPager(self.runtime, page, interaction.user.id, interaction.locale)
-        await interaction.followup.send(
-            embed=list_embed(page, interaction.locale, zone), ephemeral=True, **extra
-        )
+        await interaction.followup.send(embed=list_embed(page, interaction.locale), ephemeral=True, **extra)

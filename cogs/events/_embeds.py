@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import discord
 
 from bot.i18n import t
@@ -84,7 +82,7 @@ def _offer(offer: Offer, currency: str, locale: object) -> str:
     return t("events.offer", locale, price=price, free=offer.free)
 
 
-def list_embed(page: EventPage, locale: object, zone: ZoneInfo) -> discord.Embed:
+def list_embed(page: EventPage, locale: object) -> discord.Embed:
     embed = discord.Embed(title=t("events.title", locale), colour=COLOUR)
     if not page.events:
         embed.description = t("events.none", locale)

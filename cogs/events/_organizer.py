@@ -17,6 +17,7 @@ from cogs.pictures.chart import sales_chart
 from cogs.shared.autocomplete import event_choices
 from cogs.shared.caller import caller_of
 from cogs.shared.text import plain
+from cogs.shared.zones import zone_of
 from core.export import attendees_csv
 from core.runtime import Runtime
 from core.services.events import event_details
@@ -95,7 +96,8 @@ class OrganizerCommands:
     async def stats(self, interaction: discord.Interaction, event: int) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         runtime, locale = self.runtime, interaction.locale
-        stats = await event_stats(event, caller_of(interaction), runtime.uow(), runtime.clock, runtime.zone)
+        zone = await zone_of(interaction)
+        stats = await event_stats(event, caller_of(interaction), runtime.uow(), runtime.clock, zone)
         currency = stats.event.currency
         embed = discord.Embed(title=t("stats.title", locale, title=plain(stats.event.title)), colour=COLOUR)
         if stats.event.refunds_pending:

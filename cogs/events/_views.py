@@ -6,6 +6,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import discord
 
@@ -27,13 +28,19 @@ class CreateEventForm(PicketModal):
     """The part of /event create that is free text; the rest came as command options."""
 
     def __init__(
-        self, locale: object, on_submit: Callable[[discord.Interaction, dict[str, Any]], Awaitable[None]]
+        self,
+        locale: object,
+        zone: ZoneInfo,
+        on_submit: Callable[[discord.Interaction, dict[str, Any]], Awaitable[None]],
     ):
         super().__init__(title=t("create.form_title", locale)[:45])
         self._on_submit = on_submit
+        self.zone = zone
         self.name = discord.ui.TextInput(label=t("create.field.title", locale)[:45], max_length=100)
         self.starts = discord.ui.TextInput(
-            label=t("create.field.starts", locale)[:45], placeholder="2026-12-24 19:30", max_length=20
+            label=t("create.field.starts", locale, zone=zone.key)[:45],
+            placeholder="2026-12-24 19:30",
+            max_length=20,
         )
         self.venue = discord.ui.TextInput(
             label=t("create.field.venue", locale)[:45], max_length=100, required=False
@@ -49,10 +56,9 @@ class CreateEventForm(PicketModal):
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        runtime = runtime_of(interaction.client)
         values = {
             "title": self.name.value,
-            "starts_at": parse_local(self.starts.value, runtime.zone),
+            "starts_at": parse_local(self.starts.value, self.zone),
             "venue": self.venue.value,
             "description": self.details.value,
         }
@@ -123,9 +129,7 @@ class EventPager(PicketView):
         offset = max(0, query.offset + step * query.limit)
         self.page = await list_events(replace(query, offset=offset), self.runtime.uow(), self.runtime.clock)
         self._enable_turns()
-        await interaction.response.edit_message(
-            embed=list_embed(self.page, self.locale, self.runtime.zone), view=self
-        )
+        await interaction.response.edit_message(embed=list_embed(self.page, self.locale), view=self)
 
 
 class DetailsButton(

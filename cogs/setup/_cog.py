@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import available_timezones
+
 import discord
 from discord import app_commands
 from discord.app_commands import locale_str as _
@@ -9,8 +11,22 @@ from discord.ext import commands
 
 from bot.i18n import language, t
 from cogs.shared.caller import caller_of
+from cogs.shared.zones import zones_of
 from core.runtime import Runtime
 from core.services.guilds import ConfigureGuild, configure_guild
+
+COMMON_ZONES = ("Asia/Seoul", "UTC", "Asia/Tokyo", "America/New_York", "America/Los_Angeles", "Europe/London")
+# Read once: the list is the same for every keystroke of every member.
+ALL_ZONES = frozenset(available_timezones())
+
+
+async def zone_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Zones whose name holds what was typed; the usual ones first."""
+    typed = current.strip().lower()
+    found = [z for z in COMMON_ZONES if typed in z.lower()]
+    if len(found) < 25 and typed:
+        found += sorted(z for z in ALL_ZONES if typed in z.lower() and z not in found)
+    return [app_commands.Choice(name=z, value=z) for z in found[:25]]
 
 
 class SetupCog(commands.GroupCog, group_name="picket", group_description="Set up Picket in this server"):
@@ -24,7 +40,9 @@ class SetupCog(commands.GroupCog, group_name="picket", group_description="Set up
     @app_commands.describe(
         organizer_role=_("Members with this role may post and sell events"),
         announce_channel=_("Where new events are announced"),
+        time_zone=_("The time zone organizers type times in, e.g. Asia/Seoul"),
     )
+    @app_commands.autocomplete(time_zone=zone_choices)
     @app_commands.guild_only()
     # Only hides the command from members without the permission; core refuses them whatever the client.
     @app_commands.default_permissions(manage_guild=True)
@@ -33,6 +51,7 @@ class SetupCog(commands.GroupCog, group_name="picket", group_description="Set up
         interaction: discord.Interaction,
         organizer_role: discord.Role,
         announce_channel: discord.TextChannel | None = None,
+        time_zone: app_commands.Range[str, 1, 64] | None = None,
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         command = ConfigureGuild(
@@ -40,9 +59,16 @@ class SetupCog(commands.GroupCog, group_name="picket", group_description="Set up
             organizer_role.id,
             announce_channel.id if announce_channel else None,
             language(interaction.guild_locale),
+            time_zone,
         )
-        await configure_guild(command, self.runtime.uow())
+        config = await configure_guild(command, self.runtime.uow())
+        zones_of(interaction.client).forget(config.guild_id)
         channel = announce_channel.mention if announce_channel else t("setup.no_channel", interaction.locale)
-        await interaction.followup.send(
-            t("setup.done", interaction.locale, role=organizer_role.mention, channel=channel), ephemeral=True
+        done = t(
+            "setup.done",
+            interaction.locale,
+            role=organizer_role.mention,
+            channel=channel,
+            zone=config.zone_name,
         )
+        await interaction.followup.send(done, ephemeral=True)

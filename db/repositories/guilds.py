@@ -17,6 +17,7 @@ class GuildRepo(Repo):
             "organizer_role_id": config.organizer_role_id,
             "announce_channel_id": config.announce_channel_id,
             "locale": config.locale,
+            "time_zone": config.time_zone,
         }
         await self.conn.execute(insert_ignoring_duplicates(guilds, guild_id=config.guild_id, **values))
         await self.conn.execute(update(guilds).where(guilds.c.guild_id == config.guild_id).values(**values))

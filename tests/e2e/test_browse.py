@@ -325,7 +325,12 @@ async def test_a_korean_organizer_gets_the_form_and_the_preview_in_korean(world:
     preview = await world.create_event(locale="ko", title="봄 콘서트", capacity=50, price=0)
 
     assert form.title == "새 공연 등록"
-    assert [f.label for f in form.fields] == ["공연 제목", "공연 일시 (서버 시간)", "공연장", "공연 소개"]
+    assert [f.label for f in form.fields] == [
+        "공연 제목",
+        "공연 일시 (Asia/Seoul 기준)",
+        "공연장",
+        "공연 소개",
+    ]
     assert preview.content == "임시저장된 공연입니다. 공개하기 전까지는 나만 볼 수 있습니다."
     assert preview.embeds[0]["footer"]["text"] == f"공연 #{event_id_of(preview)} · 임시저장 (나만 볼 수 있음)"
     assert [b["label"] for b in preview.buttons] == ["공개하기"]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from io import BytesIO
 
 import pytest
 from PIL import Image
 
 from bot.devserver import Message
-from bot.i18n.formatting import price_in
+from bot.i18n.formatting import price_in, stamp
 from cogs.pictures.seat_map import render_seat_map
 from cogs.shared.seatmap import seat_map_labels
 from core.services.events import event_details
@@ -35,11 +36,51 @@ async def test_an_admin_sets_picket_up(world: World) -> None:
     assert reply.ephemeral and reply.visible_to == world.admin.id
     assert reply.content == (
         f"Picket is set up. Members with <@&{world.organizer_role.id}> can post events; "
-        f"new events are announced in <#{world.announcements.id}>."
+        f"new events are announced in <#{world.announcements.id}>. "
+        "Times are typed in Asia/Seoul; fans see every time in their own zone."
     )
     # The set-up took: the organizer now gets the form instead of "not set up".
     result = await world.command(world.organizer, "event create", category="concert", capacity=10, price=0)
     assert await result.wait_for_response() == MODAL
+
+
+async def test_the_server_chooses_the_zone_its_organizers_type_times_in(world: World) -> None:
+    # A Korean server types times in Seoul's zone unless it says otherwise.
+    await world.set_up()
+    choices = await world.server.autocomplete(
+        world.guild,
+        world.admin,
+        "picket setup",
+        focused="time_zone",
+        value="berl",
+        options={"organizer_role": world.organizer_role.id},
+    )
+    assert [c["value"] for c in choices] == ["Europe/Berlin"]
+    refused = await world.reply(
+        world.admin, "picket setup", organizer_role=world.organizer_role.id, time_zone="Mars/Olympus"
+    )
+    assert refused.content.startswith("`Mars/Olympus` is not a time zone")
+
+    berlin = await world.reply(
+        world.admin, "picket setup", organizer_role=world.organizer_role.id, time_zone="Europe/Berlin"
+    )
+    assert "Times are typed in Europe/Berlin" in berlin.content
+    result = await world.command(world.organizer, "event create", category="concert", capacity=10, price=0)
+    form = await result.wait_for_modal()
+    assert form.fields[1].label == "Starts (Europe/Berlin)"
+    values = {f.custom_id: "" for f in form.fields}
+    values[form.fields[0].custom_id] = "Winter Gala"
+    values[form.fields[1].custom_id] = "2030-01-10 20:00"
+    preview = await (await world.server.submit_modal(world.organizer, form, values)).wait_for_message()
+    async with world.runtime.uow() as uow:
+        event = await uow.events.get(event_id_of(preview))
+    assert event is not None
+    # 20:00 in Berlin in January is 19:00 UTC; fans see it as a Discord timestamp in their own zone.
+    assert event.starts_at == datetime(2030, 1, 10, 19, 0)
+    assert stamp(event.starts_at, "F") in preview.embeds[0]["fields"][0]["value"]
+    # Setting up again without a zone keeps the one chosen.
+    again = await world.set_up()
+    assert "Times are typed in Europe/Berlin" in again.content
 
 
 async def test_a_member_without_manage_server_cannot_set_picket_up(world: World) -> None:

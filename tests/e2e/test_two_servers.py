@@ -76,7 +76,9 @@ async def busan(world: World) -> World:
     done = await there.set_up()
     assert done.content == (
         f"Picket is set up. Members with <@&{hosts.id}> can post events; "
-        f"new events are announced in <#{there.announcements.id}>."
+        f"new events are announced in <#{there.announcements.id}>. "
+        # An English server types times in UTC unless it chooses a zone.
+        "Times are typed in UTC; fans see every time in their own zone."
     )
     return there
 
