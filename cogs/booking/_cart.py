@@ -33,8 +33,9 @@ PAY, RELEASE = "pay", "release"
 _CART_STYLES = {PAY: discord.ButtonStyle.success, RELEASE: discord.ButtonStyle.danger}
 
 
-async def show_cart(interaction: discord.Interaction, command: HoldSeats) -> None:
-    """Holds the seats asked for and turns the picker into the cart; a refusal is said in its place."""
+async def show_cart(interaction: discord.Interaction, command: HoldSeats) -> Exception | None:
+    """Holds the seats asked for and turns the picker into the cart; a refusal is said in its place
+    and returned, for the picker to follow it."""
     await interaction.response.defer()
     runtime, locale = runtime_of(interaction.client), interaction.locale
     try:
@@ -49,12 +50,13 @@ async def show_cart(interaction: discord.Interaction, command: HoldSeats) -> Non
         wallet = held.balance if held.balance is not None else await balance(command.user_id, runtime.uow())
     except Exception as error:
         await report(interaction, priced(error))
-        return
+        return error
     await interaction.edit_original_response(
         content=content,
         embed=cart_embed(held, locale, wallet, shown_picture(interaction)),
         view=cart_view(held, command.user_id, locale),
     )
+    return None
 
 
 def cart_view(held: HoldView, owner_id: int, locale: object) -> discord.ui.View:

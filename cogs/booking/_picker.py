@@ -4,6 +4,7 @@ and every click draws the picker again from the seats as they are now."""
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, replace
 from typing import Any, Self
@@ -20,9 +21,11 @@ from cogs.shared.errors import message_for, report
 from cogs.shared.replies import prepared
 from cogs.shared.runtime import runtime_of
 from cogs.shared.seatmap import SeatMap, seat_map, send_with_map, shown_picture
-from core.errors import InvalidInput
+from core.errors import InvalidInput, SeatUnavailable
 from core.services.booking import BookingStart, HoldSeats, start_booking
 from core.services.queue import InWaitingRoom
+
+log = logging.getLogger(__name__)
 
 MAX_OPTIONS = 25
 
@@ -196,6 +199,26 @@ class _PickerItem:
             await report(interaction, error)
 
 
+async def _redraw_after(interaction: discord.Interaction, pick: Pick) -> None:
+    """After "those seats are gone": the picker as the seats are now (counts, what Best available can
+    still find, only free seats to choose), so the fan's next press can work."""
+    try:
+        runtime = runtime_of(interaction.client)
+        start = await start_booking(
+            pick.event_id,
+            caller_of(interaction),
+            runtime.uow(),
+            runtime.clock,
+            locale=language(interaction.locale),
+            queue=runtime.queue,
+        )
+        embed, view = picker(start, replace(pick, row=""), interaction.locale, shown_picture(interaction))
+        await interaction.edit_original_response(content=None, embed=embed, view=view)
+    except Exception:
+        # The refusal was said already; a picker that cannot be drawn again stays as it was.
+        log.info("could not redraw the picker of event %s", pick.event_id, exc_info=True)
+
+
 def _menu(
     custom_id: str, options: list[discord.SelectOption] | None, placeholder: str, row: int, n: int = 1
 ) -> discord.ui.Select[Any]:
@@ -260,7 +283,8 @@ class BestButton(
             quantity=pick.quantity,
             queue=runtime_of(interaction.client).queue,
         )
-        await show_cart(interaction, command)
+        if isinstance(await show_cart(interaction, command), SeatUnavailable):
+            await _redraw_after(interaction, pick)
 
 
 class ChooseButton(
@@ -312,7 +336,9 @@ class SeatMenu(
             seat_ids=seats,
             queue=runtime_of(interaction.client).queue,
         )
-        await show_cart(interaction, command)
+        if isinstance(await show_cart(interaction, command), SeatUnavailable):
+            # Back to the section's picker as it is now, rather than a seat list with a gone seat.
+            await _redraw_after(interaction, self.pick)
 
 
 class BackButton(

@@ -295,6 +295,7 @@ async def _choose(
             raise SeatUnavailable(seats=[])
         return look.seats
     page, seen = look, 0
+    name = look.seats[0].section if look.seats else ""
     while page.row_span is not None:
         seen += len(page.seats)
         first, last = page.row_span
@@ -310,6 +311,9 @@ async def _choose(
         page = await office.look(event.id, query, now)
     if seen == 0:
         await _no_free_seats(cmd, event, uow, now)
+    if seen < quantity:
+        # The loop ends only once every free seat of the section was seen: too few, side by side or not.
+        raise SeatUnavailable(seats=[], reason="too_few", section=name, n=seen)
     raise SeatUnavailable(seats=[], reason="no_block", n=quantity)
 
 

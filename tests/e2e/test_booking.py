@@ -427,6 +427,41 @@ async def test_two_fans_racing_for_the_last_seat_one_wins(world: World) -> None:
     assert await wallet_of(world, loser) == 1_000_000
 
 
+async def test_a_stale_picker_is_drawn_again_after_a_refusal_and_then_works(world: World) -> None:
+    await world.set_up()
+    event_id = await world.published_event(layout=SMALL_LAYOUT)
+    slow, quick = world.fans[0], world.fans[1]
+    for fan in (slow, quick):
+        await world.fund(fan)
+    # The slow fan looks at VIP for two, three seats free.
+    looking = await choose_section(world, slow, await open_picker(world, slow, event_id, 2))
+    assert "**VIP** ₩99,000 · 3 free" in looking.embeds[0]["description"]
+    assert find(looking, BEST)["label"] == "Best available (2)"  # type: ignore[index]
+    # Meanwhile the quick fan buys two of them.
+    await buy(world, quick, event_id, 2, section="VIP")
+
+    refused = await world.server.click(slow, looking, custom_id=cid(looking, BEST))
+    told = await refused.wait_for_followup()
+
+    assert told.content == "**VIP** has only 1 seat(s) left. Choose fewer tickets or another section."
+    # The picker is drawn again as things are: one VIP seat, a count of one, and Best available for it.
+    redrawn = await until(
+        world, lambda: "**VIP** ₩99,000 · 1 free" in looking.embeds[0]["description"] and looking, "a redraw"
+    )
+    assert find(redrawn, BEST)["label"] == "Best available (1)"  # type: ignore[index]
+    assert find(redrawn, BEST)["disabled"] is False  # type: ignore[index]
+    # Choosing by hand offers only the seat still free.
+    rows = await (await world.server.click(slow, redrawn, custom_id=cid(redrawn, CHOOSE))).wait_for_message()
+    await until(world, lambda: find(rows, ROW), "the row menu")
+    await world.server.select(slow, rows, cid(rows, ROW), ["A"])
+    menu = await until(world, lambda: find(rows, SEATS), "the seat menu")
+    assert [o["label"] for o in menu["options"]] == ["VIP A3"]
+    cart = await (
+        await world.server.select(slow, rows, cid(rows, SEATS), seat_values(rows, ["VIP A3"]))
+    ).wait_for_message()
+    assert button_id(cart, PAY) is not None
+
+
 async def test_a_korean_fan_losing_the_race_reads_it_in_korean(world: World) -> None:
     await world.set_up()
     event_id = await world.published_event(layout=ONE_SEAT)
