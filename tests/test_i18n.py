@@ -116,3 +116,19 @@ def test_every_domain_error_has_a_message() -> None:
     keys = {error.key for error in subclasses(core.errors.DomainError)}
     assert len(keys) > 20
     assert sorted(key for key in keys if key not in catalog("en")) == []
+
+
+def _commands_named_in(text: str) -> set[str]:
+    return {f[1:] for _, f, _, _ in string.Formatter().parse(text) if f and f.startswith("/")}
+
+
+def test_messages_name_commands_as_the_reader_s_client_shows_them() -> None:
+    korean_names = json.loads((CATALOG_DIR / "ko" / COMMANDS_FILE).read_text(encoding="utf-8"))
+    commands = {key.removesuffix(".name") for key in korean_names if key.endswith(".name")}
+    named = set().union(*(_commands_named_in(text) for text in catalog("en").values()))
+    assert named and named <= commands, named - commands
+    # Rendered, no Korean message sends its reader to an English command name.
+    english_command = re.compile(r"(?<![\w:/.])/[a-z]")
+    assert [key for key in catalog("ko") if english_command.search(t(key, "ko"))] == []
+    assert t("tickets.none", "ko") == "아직 티켓이 없습니다. /공연목록에서 공연을 찾아보세요."
+    assert t("tickets.none", "en") == "You have no tickets yet. Find an event with /events."

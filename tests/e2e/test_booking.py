@@ -694,7 +694,7 @@ async def test_the_cart_and_refusals_speak_the_fans_language(world: World) -> No
     told = await (
         await world.server.click(world.korean_fan, picker, custom_id=cid(picker, BEST))
     ).wait_for_followup()
-    assert told.content == f"지갑 잔액이 {money(99_000)}보다 부족합니다. /wallet topup으로 충전해 주세요."
+    assert told.content == f"지갑 잔액이 {money(99_000)}보다 부족합니다. /지갑 충전으로 충전해 주세요."
 
 
 async def test_a_cart_can_still_be_paid_after_a_restart(world: World) -> None:

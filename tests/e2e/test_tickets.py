@@ -370,3 +370,14 @@ async def test_tickets_in_korean(world: World) -> None:
     assert back.content.startswith("Ticket #1 now belongs to")
     cancelled = await world.cancel_ticket(fan, 1)
     assert cancelled.content == "티켓 #1 예매가 취소되어 ₩99,000이(가) 지갑으로 환불되었습니다."
+
+
+async def test_a_korean_fan_is_pointed_to_commands_by_their_korean_names(world: World) -> None:
+    await world.set_up()
+
+    none = await world.reply(world.korean_fan, "tickets list")
+
+    assert none.embeds[0]["description"] == "아직 티켓이 없습니다. /공연목록에서 공연을 찾아보세요."
+    waiting = await world.reply(world.korean_fan, "waitlist status")
+    shown = waiting.content + "".join(e.get("description", "") for e in waiting.embeds)
+    assert "/대기 신청" in shown and "/waitlist" not in shown

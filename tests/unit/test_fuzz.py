@@ -228,7 +228,8 @@ def run(scenario: Callable[[BoundUnitOfWork, FrozenClock, World], Coroutine[Any,
 
 
 def _placeholders(template: str) -> set[str]:
-    return {field for _, field, _, _ in Formatter().parse(template) if field}
+    # `{/command}` names a command and is always filled in, in the reader's language.
+    return {field for _, field, _, _ in Formatter().parse(template) if field and not field.startswith("/")}
 
 
 def assert_readable(error: DomainError) -> None:
