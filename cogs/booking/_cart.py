@@ -15,6 +15,7 @@ from cogs.shared.caller import caller_of
 from cogs.shared.errors import report
 from cogs.shared.runtime import runtime_of
 from cogs.shared.seatmap import shown_picture
+from cogs.shared.views import OwnersOnly
 from core.errors import CartExists, InsufficientFunds
 from core.models import HoldStatus
 from core.services.booking import (
@@ -68,6 +69,7 @@ def cart_view(held: HoldView, owner_id: int, locale: object) -> discord.ui.View:
 
 
 class CartButton(
+    OwnersOnly,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=r"picket:cart:(?P<action>pay|release):(?P<hold>\d+):(?P<owner>\d+)",
 ):
@@ -89,14 +91,6 @@ class CartButton(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> CartButton:
         return cls(match["action"], int(match["hold"]), int(match["owner"]))
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id == self.owner_id:
-            return True
-        await interaction.response.send_message(
-            t("error.not_your_buttons", interaction.locale), ephemeral=True
-        )
-        return False
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:

@@ -115,8 +115,14 @@ async def open_booking(interaction: discord.Interaction, event_id: int, quantity
 
 
 async def _start(interaction: discord.Interaction, event_id: int) -> tuple[BookingStart, SeatMap | None]:
+    start = await _seats_now(interaction, event_id)
+    picture = await seat_map(interaction.client, start.event, start.seats, start.stamp, interaction.locale)
+    return start, picture
+
+
+async def _seats_now(interaction: discord.Interaction, event_id: int) -> BookingStart:
     runtime = runtime_of(interaction.client)
-    start = await start_booking(
+    return await start_booking(
         event_id,
         caller_of(interaction),
         runtime.uow(),
@@ -124,22 +130,12 @@ async def _start(interaction: discord.Interaction, event_id: int) -> tuple[Booki
         locale=language(interaction.locale),
         queue=runtime.queue,
     )
-    picture = await seat_map(interaction.client, start.event, start.seats, start.stamp, interaction.locale)
-    return start, picture
 
 
 async def redraw(interaction: discord.Interaction, pick: Pick, *, rows: bool = False) -> None:
     """Draws the picker (or its row picker) again from the seats as they are now."""
     await interaction.response.defer()
-    runtime = runtime_of(interaction.client)
-    start = await start_booking(
-        pick.event_id,
-        caller_of(interaction),
-        runtime.uow(),
-        runtime.clock,
-        locale=language(interaction.locale),
-        queue=runtime.queue,
-    )
+    start = await _seats_now(interaction, pick.event_id)
     embed, view = picker(start, pick, interaction.locale, shown_picture(interaction))
     content = None
     if rows:
@@ -203,15 +199,7 @@ async def _redraw_after(interaction: discord.Interaction, pick: Pick) -> None:
     """After "those seats are gone": the picker as the seats are now (counts, what Best available can
     still find, only free seats to choose), so the fan's next press can work."""
     try:
-        runtime = runtime_of(interaction.client)
-        start = await start_booking(
-            pick.event_id,
-            caller_of(interaction),
-            runtime.uow(),
-            runtime.clock,
-            locale=language(interaction.locale),
-            queue=runtime.queue,
-        )
+        start = await _seats_now(interaction, pick.event_id)
         embed, view = picker(start, replace(pick, row=""), interaction.locale, shown_picture(interaction))
         await interaction.edit_original_response(content=None, embed=embed, view=view)
     except Exception:

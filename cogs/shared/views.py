@@ -29,6 +29,21 @@ class PicketView(discord.ui.View):
         await report(interaction, error)
 
 
+class OwnersOnly:
+    """For a button that outlives restarts and belongs to one member (a cart, a cancellation): others
+    are told so. Only comfort: whatever the button does, core checks who may do it."""
+
+    owner_id: int
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id == self.owner_id:
+            return True
+        await interaction.response.send_message(
+            t("error.not_your_buttons", interaction.locale), ephemeral=True
+        )
+        return False
+
+
 class PicketModal(discord.ui.Modal):
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
         await report(interaction, error)

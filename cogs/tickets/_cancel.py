@@ -13,6 +13,7 @@ from cogs.shared.caller import caller_of
 from cogs.shared.errors import report
 from cogs.shared.runtime import runtime_of
 from cogs.shared.text import plain
+from cogs.shared.views import OwnersOnly
 from core.services.tickets import CancelQuote, CancelTicket, cancel_ticket
 
 YES, NO = "yes", "no"
@@ -42,6 +43,7 @@ def cancel_prompt(quote: CancelQuote, owner_id: int, locale: object) -> dict[str
 
 
 class CancelButton(
+    OwnersOnly,
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
     template=r"picket:tcancel:(?P<action>yes|no):(?P<ticket>\d{1,19}):(?P<owner>\d{1,19})",
 ):
@@ -64,14 +66,6 @@ class CancelButton(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
     ) -> CancelButton:
         return cls(match["action"], int(match["ticket"]), int(match["owner"]))
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id == self.owner_id:
-            return True
-        await interaction.response.send_message(
-            t("error.not_your_buttons", interaction.locale), ephemeral=True
-        )
-        return False
 
     async def callback(self, interaction: discord.Interaction) -> None:
         locale = interaction.locale
