@@ -152,14 +152,16 @@ async def test_two_scanners_racing_on_one_ticket_let_one_in(engine: AsyncEngine,
 
 
 async def test_a_process_with_a_foreign_key_refuses_to_start(any_uow: UnitOfWork, clock: FrozenClock) -> None:
+    # Fixed keys with different key ids: random ones share their one-byte id one time in 256.
     await claim_signing_key(CODES, any_uow)
-    stranger = TicketCodes.generate()
+    stranger = TicketCodes.from_private_bytes(bytes(range(100, 132)))
     # No ticket yet: a new key may still take over.
     await claim_signing_key(stranger, any_uow)
     await _sold(any_uow, clock)
     with pytest.raises(Misconfigured):
-        await claim_signing_key(TicketCodes.generate(), any_uow)
+        await claim_signing_key(TicketCodes.from_private_bytes(bytes(range(200, 232))), any_uow)
     rotated = TicketCodes(
-        TicketCodes.generate()._private_key, [CODES.public_bytes(), stranger.public_bytes()]
+        TicketCodes.from_private_bytes(bytes(range(150, 182)))._private_key,
+        [CODES.public_bytes(), stranger.public_bytes()],
     )
     await claim_signing_key(rotated, any_uow)
