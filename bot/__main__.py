@@ -11,6 +11,7 @@ import sys
 from pydantic import ValidationError
 
 from bot.app import App
+from bot.metrics import serve_metrics
 from bot.scanner import serve_scanner
 from bot.settings import Settings
 from core.errors import Misconfigured
@@ -70,6 +71,8 @@ async def _run(settings: Settings) -> int:
     app = await _discord_app(settings)
     runtime = app.runtime()
     bot = PicketBot(runtime)
+    if settings.metrics_port is not None:
+        serve_metrics(settings.metrics_host, settings.metrics_port)
     scanner = None
     if settings.scanner_port is not None:
         scanner = await serve_scanner(runtime, settings.scanner_host, settings.scanner_port)

@@ -13,20 +13,23 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
 from discord.ext import commands
 
+from bot import metrics
 from bot.i18n import language, t
 from bot.i18n.translator import PicketTranslator
 from bot.pacing import GlobalPace, pace_requests
 from cogs.notifications import DiscordDeliverer
-from cogs.shared.errors import report
+from cogs.shared.errors import message_for, report
 from cogs.shared.seatmap import SeatMaps
 from cogs.shared.zones import GuildZones
 from core.runtime import Runtime
 from core.services.commands import commands_changed, commands_synced
+from core.services.outbox import outbox_backlog
 from scheduler.runner import build_scheduler
 
 log = logging.getLogger(__name__)
 
 HTTP_CONNECTIONS = 64
+MEASURE_SECONDS = 15
 # Below Discord's 50 a second, leaving room for a clock that runs a little fast on either side.
 GLOBAL_REQUESTS_PER_SECOND = 48.0
 KEEPALIVE_SECONDS = 60
@@ -41,9 +44,18 @@ COGS: tuple[str, ...] = (
 )
 
 
+def _age(interaction: discord.Interaction) -> float:
+    """Seconds since the member pressed, by Discord's clock in the interaction's id."""
+    return max(0.0, (discord.utils.utcnow() - interaction.created_at).total_seconds())
+
+
 class PicketTree(app_commands.CommandTree["PicketBot"]):
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         await report(interaction, error)
+        name = interaction.command.qualified_name if interaction.command else "-"
+        if message_for(error, interaction.locale) is None:
+            metrics.COMMAND_ERRORS.labels(name).inc()
+        metrics.COMMAND_SECONDS.labels(name).observe(_age(interaction))
 
     async def digest(self) -> str:
         """A fingerprint of exactly what ``sync`` would send, translations included."""
@@ -94,7 +106,17 @@ class PicketBot(commands.AutoShardedBot):
         await self.sync_commands(force=self._force_sync)
         if self._run_scheduler:
             self.scheduler = build_scheduler(self.runtime, DiscordDeliverer(self, self.runtime))
+            self.scheduler.add_job(self.measure, "interval", seconds=MEASURE_SECONDS, id="measure")
             self.scheduler.start()
+
+    async def measure(self) -> None:
+        """Figures read from the database rather than counted as they happen."""
+        metrics.OUTBOX_BACKLOG.set(await outbox_backlog(self.runtime.uow()))
+
+    async def on_app_command_completion(
+        self, interaction: discord.Interaction, command: app_commands.Command[Any, ..., Any] | Any
+    ) -> None:
+        metrics.COMMAND_SECONDS.labels(command.qualified_name).observe(_age(interaction))
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
         # Noted in memory only; a job writes what changed in one statement (DMs later speak it).

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     scanner_port: int | None = Field(
         None, ge=1, le=65535, description="Serve the door scanner page beside the bot on this port."
     )
+    metrics_host: str = Field("127.0.0.1", description="Where Prometheus scrapes /metrics.")
+    metrics_port: int | None = Field(
+        None, ge=1, le=65535, description="Serve Prometheus metrics at /metrics on this port; empty: off."
+    )
     db_pool_size: int | None = Field(
         None, ge=1, le=200, description="Pooled connections; empty: 20 on MariaDB, 8 on SQLite."
     )
@@ -81,6 +85,7 @@ class Settings(BaseSettings):
         "db_pool_size",
         "db_max_overflow",
         "scanner_port",
+        "metrics_port",
         mode="before",
     )
     @classmethod

@@ -7,6 +7,7 @@ from typing import Any
 
 import discord
 
+from bot import metrics
 from bot.i18n import language, t
 from bot.i18n.formatting import money
 from cogs.booking._embeds import cart_embed, receipt_embed
@@ -52,6 +53,7 @@ async def show_cart(interaction: discord.Interaction, command: HoldSeats) -> Exc
     except Exception as error:
         await report(interaction, priced(error))
         return error
+    metrics.HOLDS.inc()
     await interaction.edit_original_response(
         content=content,
         embed=cart_embed(held, locale, wallet, shown_picture(interaction)),
@@ -106,6 +108,7 @@ class CartButton(
         runtime, locale = runtime_of(interaction.client), interaction.locale
         command = ConfirmHold(self.hold_id, caller_of(interaction), str(interaction.id), language(locale))
         order = await confirm_hold(command, runtime.uow(), runtime.clock)
+        metrics.BOOKINGS.inc()
         await interaction.edit_original_response(
             content=t("receipt.sending", locale),
             embed=receipt_embed(order, locale, shown_picture(interaction)),

@@ -8,6 +8,7 @@ from typing import Any
 
 import discord
 
+from bot import metrics
 from bot.i18n import t
 from bot.i18n.formatting import money, stamp
 from cogs.pictures.calendar import ticket_ics
@@ -76,6 +77,11 @@ class DiscordDeliverer:
         self.runtime = runtime
 
     async def deliver(self, notice: Notice) -> Delivery:
+        outcome = await self._deliver(notice)
+        metrics.DELIVERIES.labels(notice.kind, outcome.value).inc()
+        return outcome
+
+    async def _deliver(self, notice: Notice) -> Delivery:
         if notice.kind == "post_changed":
             return await self._edit_post(int(notice.payload["event_id"]))
         user_id = int(notice.payload["user_id"])
