@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from zoneinfo import available_timezones
 
 import discord
@@ -16,8 +17,12 @@ from core.runtime import Runtime
 from core.services.guilds import ConfigureGuild, configure_guild
 
 COMMON_ZONES = ("Asia/Seoul", "UTC", "Asia/Tokyo", "America/New_York", "America/Los_Angeles", "Europe/London")
-# Read once: the list is the same for every keystroke of every member.
-ALL_ZONES = frozenset(available_timezones())
+
+
+@functools.cache
+def _all_zones() -> tuple[str, ...]:
+    # Read once, when first asked (not at start-up): the same for every keystroke of every member.
+    return tuple(sorted(available_timezones()))
 
 
 async def zone_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
@@ -25,7 +30,7 @@ async def zone_choices(interaction: discord.Interaction, current: str) -> list[a
     typed = current.strip().lower()
     found = [z for z in COMMON_ZONES if typed in z.lower()]
     if len(found) < 25 and typed:
-        found += sorted(z for z in ALL_ZONES if typed in z.lower() and z not in found)
+        found += [z for z in _all_zones() if typed in z.lower() and z not in found]
     return [app_commands.Choice(name=z, value=z) for z in found[:25]]
 
 

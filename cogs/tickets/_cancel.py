@@ -7,7 +7,7 @@ from typing import Any
 
 import discord
 
-from bot.i18n import t
+from bot.i18n import language, t
 from bot.i18n.formatting import money, stamp
 from cogs.shared.caller import caller_of
 from cogs.shared.errors import report
@@ -17,10 +17,6 @@ from cogs.shared.views import OwnersOnly
 from core.services.tickets import CancelQuote, CancelTicket, cancel_ticket
 
 YES, NO = "yes", "no"
-
-
-def language(locale: object) -> str:
-    return "ko" if str(locale).startswith("ko") else "en"
 
 
 def cancel_prompt(quote: CancelQuote, owner_id: int, locale: object) -> dict[str, Any]:

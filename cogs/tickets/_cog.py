@@ -7,13 +7,13 @@ from discord import app_commands
 from discord.app_commands import locale_str as _
 from discord.ext import commands
 
-from bot.i18n import t
+from bot.i18n import language, t
 from bot.i18n.formatting import stamp
 from cogs.notifications import deliver_now
 from cogs.shared.caller import caller_of
 from cogs.shared.runtime import runtime_of
 from cogs.shared.text import plain
-from cogs.tickets._cancel import cancel_prompt, language
+from cogs.tickets._cancel import cancel_prompt
 from cogs.tickets._live import live_ticket
 from core.runtime import Runtime
 from core.services.outbox import Delivery
