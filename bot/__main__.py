@@ -5,17 +5,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import functools
 import logging
 import sys
+from pathlib import Path
 
 from pydantic import ValidationError
 
 from bot.app import App
+from bot.backup import BackupError, back_up, backup_job, restore
 from bot.metrics import serve_metrics
 from bot.scanner import serve_scanner
 from bot.settings import Settings
 from core.errors import Misconfigured
 from core.services.door import claim_signing_key
+from scheduler.runner import Upkeep
 
 log = logging.getLogger("picket")
 DEFAULT_SCANNER_PORT = 8090
@@ -50,6 +54,18 @@ def _parser() -> argparse.ArgumentParser:
         help="try Picket without Discord: a local Discord-compatible server, a demo server with members "
         "and an event on sale, and a terminal to act as any member",
     )
+    sub.add_parser("backup", help="write a backup to BACKUP_DIR now and keep the newest BACKUP_KEEP")
+    restoring = sub.add_parser(
+        "restore",
+        help="replace the database with a backup; stop the bot first",
+        description="Replace the database (DATABASE_URL, default SQLite) with a backup made by "
+        "'python -m bot backup' or the scheduled backups. Stop every bot process first: on SQLite the "
+        "database file is swapped underneath it. Whatever the database holds now is lost; back it up "
+        "first if it may be wanted. The ticket signing key (TICKET_SIGNING_KEY, or ticket-signing.key in "
+        "DATA_DIR) is not part of a backup: restore it beside the database, or the issued tickets stop "
+        "verifying.",
+    )
+    restoring.add_argument("path", type=Path, metavar="PATH", help="a picket-….sql.gz or picket-….sqlite.gz")
     return parser
 
 
@@ -62,6 +78,14 @@ async def _migrate(settings: Settings) -> None:
     print(f"Database is up to date: {settings.effective_database_url.split('@')[-1]}")
 
 
+async def _backup(settings: Settings) -> int:
+    path = await back_up(settings)
+    print(
+        f"Backup written: {path} ({path.stat().st_size:,} bytes); keeping the newest {settings.backup_keep}."
+    )
+    return 0
+
+
 async def _run(settings: Settings) -> int:
     if settings.discord_token is None:
         print("No DISCORD_TOKEN is set: starting the offline sandbox.", file=sys.stderr)
@@ -70,7 +94,12 @@ async def _run(settings: Settings) -> int:
 
     app = await _discord_app(settings)
     runtime = app.runtime()
-    bot = PicketBot(runtime)
+    upkeep = Upkeep(
+        audit_minutes=settings.audit_minutes,
+        backup_hours=settings.backup_every_hours,
+        back_up=functools.partial(backup_job, settings),
+    )
+    bot = PicketBot(runtime, upkeep=upkeep, **settings.shard_options)
     if settings.metrics_port is not None:
         serve_metrics(settings.metrics_host, settings.metrics_port)
     scanner = None
@@ -164,10 +193,18 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_sandbox(settings))
         if args.command == "sync":
             return asyncio.run(_sync(settings))
+        if args.command == "backup":
+            return asyncio.run(_backup(settings))
+        if args.command == "restore":
+            asyncio.run(restore(settings, args.path))
+            return 0
         return asyncio.run(_run(settings))
     except Misconfigured as problem:
         print(f"Setting problem: {problem}", file=sys.stderr)
         return 2
+    except BackupError as problem:
+        print(f"{args.command.capitalize()} failed: {problem}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

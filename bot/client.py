@@ -23,8 +23,8 @@ from cogs.shared.seatmap import SeatMaps
 from cogs.shared.zones import GuildZones
 from core.runtime import Runtime
 from core.services.commands import commands_changed, commands_synced
-from core.services.outbox import outbox_backlog
-from scheduler.runner import build_scheduler
+from core.services.gauges import read_gauges
+from scheduler.runner import Upkeep, build_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +75,7 @@ class PicketBot(commands.AutoShardedBot):
         *,
         run_scheduler: bool = True,
         force_sync: bool = False,
+        upkeep: Upkeep | None = None,
         requests_per_second: float = GLOBAL_REQUESTS_PER_SECOND,
         **options: Any,
     ) -> None:
@@ -97,6 +98,7 @@ class PicketBot(commands.AutoShardedBot):
         self.zones = GuildZones()
         self.scheduler: AsyncIOScheduler | None = None
         self._run_scheduler = run_scheduler
+        self._upkeep = upkeep or Upkeep()
         self._force_sync = force_sync
 
     async def setup_hook(self) -> None:
@@ -105,13 +107,20 @@ class PicketBot(commands.AutoShardedBot):
             await self.load_extension(extension)
         await self.sync_commands(force=self._force_sync)
         if self._run_scheduler:
-            self.scheduler = build_scheduler(self.runtime, DiscordDeliverer(self, self.runtime))
+            self.scheduler = build_scheduler(
+                self.runtime, DiscordDeliverer(self, self.runtime), upkeep=self._upkeep
+            )
             self.scheduler.add_job(self.measure, "interval", seconds=MEASURE_SECONDS, id="measure")
+            metrics.watch_scheduler(self.scheduler)
             self.scheduler.start()
 
     async def measure(self) -> None:
         """Figures read from the database rather than counted as they happen."""
-        metrics.OUTBOX_BACKLOG.set(await outbox_backlog(self.runtime.uow()))
+        gauges = await read_gauges(self.runtime.uow())
+        metrics.OUTBOX_BACKLOG.set(gauges.outbox_backlog)
+        metrics.QUEUE_WAITING.set(gauges.queue_waiting)
+        if gauges.cluster_size is not None:
+            metrics.DB_CLUSTER_SIZE.set(gauges.cluster_size)
 
     async def on_app_command_completion(
         self, interaction: discord.Interaction, command: app_commands.Command[Any, ..., Any] | Any

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -63,6 +64,15 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(
         None, ge=1, le=65535, description="Serve Prometheus metrics at /metrics on this port; empty: off."
     )
+    shard_count: int | None = Field(
+        None, ge=1, le=10_000, description="Shards of the whole deployment; empty: Discord's recommendation."
+    )
+    shard_ids: str = Field(
+        "", description="This process's shards, e.g. '0-3' or '0,2'; empty: all (one process)."
+    )
+    audit_minutes: int = Field(
+        10, ge=1, le=1440, description="How often the auditor checks seats, tickets and money."
+    )
     db_pool_size: int | None = Field(
         None, ge=1, le=200, description="Pooled connections; empty: 20 on MariaDB, 8 on SQLite."
     )
@@ -75,6 +85,15 @@ class Settings(BaseSettings):
         le=120,
         description="Seconds to wait for a connection before answering 'busy'.",
     )
+    backup_dir: Path | None = Field(
+        None, description="Where backups are written and looked for; empty: a backups folder in DATA_DIR."
+    )
+    backup_every_hours: int | None = Field(
+        None, ge=1, le=168, description="Hours between scheduled backups; empty: no scheduled backups."
+    )
+    backup_keep: int = Field(
+        14, ge=1, le=1000, description="How many of the newest backups are kept; older ones are deleted."
+    )
 
     @field_validator(
         "discord_token",
@@ -86,6 +105,9 @@ class Settings(BaseSettings):
         "db_max_overflow",
         "scanner_port",
         "metrics_port",
+        "shard_count",
+        "backup_dir",
+        "backup_every_hours",
         mode="before",
     )
     @classmethod
@@ -101,6 +123,24 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"TIMEZONE={value!r} is not an IANA time zone such as Asia/Seoul") from None
         return value
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shard_list(cls, value: str) -> str:
+        parse_shard_ids(value)
+        return value
+
+    @model_validator(mode="after")
+    def _shards_fit(self) -> Settings:
+        ids = self.shards
+        if ids and self.shard_count is None:
+            raise ValueError("SHARD_IDS needs SHARD_COUNT: how many shards the whole deployment runs")
+        if ids and self.shard_count is not None and max(ids) >= self.shard_count:
+            raise ValueError(
+                f"SHARD_IDS names shard {max(ids)}, but SHARD_COUNT={self.shard_count} ends at "
+                f"{self.shard_count - 1}"
+            )
+        return self
 
     @model_validator(mode="after")
     def _placeholder_token(self) -> Settings:
@@ -130,5 +170,41 @@ class Settings(BaseSettings):
         return f"sqlite+aiosqlite:///{(self.data_dir / 'picket.db').resolve()}"
 
     @property
+    def effective_backup_dir(self) -> Path:
+        return self.backup_dir if self.backup_dir is not None else self.data_dir / "backups"
+
+    @property
+    def shard_options(self) -> dict[str, Any]:
+        """discord.py's sharding arguments for this process."""
+        options: dict[str, Any] = {}
+        if self.shard_count is not None:
+            options["shard_count"] = self.shard_count
+        if self.shards is not None:
+            options["shard_ids"] = self.shards
+        return options
+
+    @property
+    def shards(self) -> list[int] | None:
+        """This process's shard ids, or None for all of them."""
+        return parse_shard_ids(self.shard_ids)
+
+    @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+def parse_shard_ids(text: str) -> list[int] | None:
+    """'0-3,6' → [0, 1, 2, 3, 6]; empty → None (every shard)."""
+    if not text.strip():
+        return None
+    ids: set[int] = set()
+    for part in text.split(","):
+        low, dash, high = part.strip().partition("-")
+        try:
+            first, last = int(low), int(high if dash else low)
+        except ValueError:
+            raise ValueError(f"SHARD_IDS={text!r}: use numbers and ranges such as '0-3' or '0,2'") from None
+        if first < 0 or last < first:
+            raise ValueError(f"SHARD_IDS={text!r}: '{part.strip()}' is not a range from low to high")
+        ids.update(range(first, last + 1))
+    return sorted(ids)

@@ -148,7 +148,15 @@ class Misconfigured(Exception):
 
 
 class Retryable(Exception):
-    """Raised by a storage adapter when a whole unit of work may safely run again."""
+    """Raised by a storage adapter when a whole unit of work may safely run again.
+
+    ``reason`` names the kind of refusal for the operators' figures: ``conflict`` (deadlock, lock
+    wait, Galera certification), ``connection`` (lost or refused: a failover), ``cluster`` (a node
+    that is not part of the primary component) or ``other``."""
+
+    def __init__(self, message: str = "", reason: str = "other") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class DuplicateKey(Exception):

@@ -417,6 +417,10 @@ class QueueRepository(Protocol):
         """Events whose queue is due to open (their sale has opened) or open with fans waiting."""
         ...
 
+    async def waiting_total(self) -> int:
+        """Fans waiting in every waiting room, not yet let in."""
+        ...
+
     async def waiting(self, event_id: int, limit: int) -> list[QueuePlace]:
         """Fans still waiting, first in line first."""
         ...
@@ -427,6 +431,10 @@ class AppStateRepository(Protocol):
 
     async def get(self, name: str) -> str | None: ...
     async def put(self, name: str, value: str) -> None: ...
+    async def claim_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        """Makes ``holder`` the runner of job ``name`` until ``until`` when it already was or the lease
+        had run out by ``now``; False while another holder's lease lasts."""
+        ...
 
 
 class Outbox(Protocol):
@@ -454,6 +462,18 @@ class Outbox(Protocol):
     async def backlog(self) -> int: ...
 
 
+class AuditRepository(Protocol):
+    """What the operators' checks read."""
+
+    async def breaches(self) -> dict[str, int]:
+        """Rows breaking each of ``core.services.audit.CHECKS`` (the ledger's own totals aside)."""
+        ...
+
+    async def cluster_size(self) -> int | None:
+        """Database nodes in the cluster as this connection's node sees it; None on a single server."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Entering opens it; leaving without ``commit`` rolls it back.
 
@@ -476,6 +496,7 @@ class UnitOfWork(Protocol):
     interests: InterestRepository
     alerts: AlertRepository
     queues: QueueRepository
+    audit: AuditRepository
     # The steps of a sale are whole transactions of their own: used without entering the unit.
     box_office: BoxOffice
 

@@ -19,8 +19,9 @@ T = TypeVar("T")
 ATTEMPTS = 6
 BASE_DELAY = 0.02
 
-# Observers of retries (the metrics module registers one); kept as plain callables so core stays pure.
-retry_listeners: list[Callable[[str], None]] = []
+# Observers of retries, told the operation and the reason (the metrics module registers one); kept as
+# plain callables so core stays pure.
+retry_listeners: list[Callable[[str, str], None]] = []
 
 
 def retrying(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
@@ -31,7 +32,7 @@ def retrying(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
                 return await fn(*args, **kwargs)
             except Retryable as exc:
                 for listener in retry_listeners:
-                    listener(fn.__name__)
+                    listener(fn.__name__, exc.reason)
                 if attempt == ATTEMPTS:
                     log.warning("%s gave up after %d attempts: %s", fn.__name__, attempt, exc)
                     raise Busy() from exc

@@ -42,7 +42,7 @@ from core.models import (
     TicketStatus,
 )
 from core.rules import RulesCache
-from db.errors import is_retryable_driver_error
+from db.errors import is_retryable_driver_error, retry_reason
 from db.repositories.events import event_from
 from db.sqlite_box_office import SqliteBoxOffice
 
@@ -72,7 +72,7 @@ class ProcedureBoxOffice:
             # A connection that failed mid-call may hold half a conversation: never hand it out again.
             await greenlet_spawn(raw.invalidate)
             if isinstance(exc, Exception) and is_retryable_driver_error(exc):
-                raise Retryable(str(exc)) from exc
+                raise Retryable(str(exc), retry_reason(exc)) from exc
             raise
         finally:
             # Handing a connection back may close it (past the pool's size), which awaits the driver.

@@ -8,6 +8,8 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 # connections and "WSREP has not yet prepared node for application use" during failover.
 RETRYABLE_MARIADB_CODES = frozenset({1213, 1205, 2013, 2006, 2003, 2055, 1047, 1180, 1927, 4031})
 DUPLICATE_MARIADB_CODE = 1062
+CONFLICT_CODES = frozenset({1213, 1205})
+CLUSTER_CODES = frozenset({1047, 1180})
 
 
 def _code(driver_error: object) -> int | None:
@@ -35,3 +37,19 @@ def is_duplicate(exc: BaseException) -> bool:
 def is_retryable_driver_error(exc: BaseException) -> bool:
     """The same judgement for an error straight from the driver, not wrapped by SQLAlchemy."""
     return _code(exc) in RETRYABLE_MARIADB_CODES or isinstance(exc, ConnectionError | TimeoutError)
+
+
+def retry_reason(exc: BaseException) -> str:
+    """Why a unit of work is run again, for the operators' figures (see ``core.errors.Retryable``)."""
+    driver_error = exc.orig if isinstance(exc, DBAPIError) else exc
+    code = _code(driver_error)
+    message = str(driver_error).lower()
+    if code in CONFLICT_CODES or "deadlock" in message or "locked" in message or "40001" in message:
+        return "conflict"
+    if code in CLUSTER_CODES:
+        return "cluster"
+    if code in RETRYABLE_MARIADB_CODES or isinstance(driver_error, ConnectionError | TimeoutError):
+        return "connection"
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return "connection"
+    return "other"

@@ -368,3 +368,12 @@ app_state = Table(
     Column("name", String(100), primary_key=True),
     Column("value", String(400), nullable=False),
 )
+
+job_leases = Table(
+    "job_leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    # Which process runs the job until ``until``; another may take it over once that has passed.
+    Column("holder", String(64), nullable=False),
+    Column("until", DateTime, nullable=False),
+)

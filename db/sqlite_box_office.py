@@ -103,7 +103,7 @@ class SqliteBoxOffice:
             return await asyncio.get_running_loop().run_in_executor(self._threads, in_thread)
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
-                raise Retryable(str(exc)) from exc
+                raise Retryable(str(exc), "conflict") from exc
             raise
 
     async def look(self, event_id: int, query: SeatQuery, now: datetime) -> Look:

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from core.errors import Busy, Retryable
 from db.box_office import box_office_for
 from db.engine import READ_ONLY
-from db.errors import is_retryable
+from db.errors import is_retryable, retry_reason
+from db.repositories.audit import AuditRepo
 from db.repositories.booking import FanRepo, GeneralAdmissionRepo, HoldRepo, SeatRepo
 from db.repositories.events import EventRepo
 from db.repositories.guilds import AppStateRepo, GuildRepo
@@ -51,7 +52,7 @@ class SqlUnitOfWork:
             raise Busy() from None
         except Exception as exc:
             if is_retryable(exc):
-                raise Retryable(str(exc)) from exc
+                raise Retryable(str(exc), retry_reason(exc)) from exc
             raise
         try:
             if read_only:
@@ -60,7 +61,7 @@ class SqlUnitOfWork:
         except Exception as exc:
             await conn.close()
             if is_retryable(exc):
-                raise Retryable(str(exc)) from exc
+                raise Retryable(str(exc), retry_reason(exc)) from exc
             raise
         self._conn = conn
         self._committed = False
@@ -80,6 +81,7 @@ class SqlUnitOfWork:
         self.interests = InterestRepo(conn)
         self.alerts = AlertRepo(conn)
         self.queues = QueueRepo(conn)
+        self.audit = AuditRepo(conn)
         return self
 
     @property
@@ -107,4 +109,4 @@ class SqlUnitOfWork:
         finally:
             await conn.close()
         if exc is not None and is_retryable(exc):
-            raise Retryable(str(exc)) from exc
+            raise Retryable(str(exc), retry_reason(exc)) from exc

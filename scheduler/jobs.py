@@ -7,6 +7,7 @@ import logging
 
 from core.runtime import Runtime
 from core.services.alerts import fan_out_alerts
+from core.services.audit import AuditReport, audit
 from core.services.booking import expire_due_holds
 from core.services.interests import remember_members
 from core.services.organizer import refund_cancelled_events
@@ -15,6 +16,7 @@ from core.services.posts import refresh_posts
 from core.services.queue import run_queues
 from core.services.waitlist import close_waitlists
 from core.services.waitlist_assign import serve_waitlists
+from scheduler.leases import Leases
 
 log = logging.getLogger(__name__)
 
@@ -32,21 +34,28 @@ async def send_notices(runtime: Runtime, deliverer: Deliverer) -> int:
 
 class NoticeSender:
     """Keeps one drain of the outbox going while anything is due. The job only starts a drain when none
-    is running, so a backlog of thousands flows without a pause and no run waits on another."""
+    is running, so a backlog of thousands flows without a pause and no run waits on another. The drain
+    renews the job's lease before each batch, so it stops if another process has taken the job over."""
 
-    def __init__(self, runtime: Runtime, deliverer: Deliverer) -> None:
+    def __init__(self, runtime: Runtime, deliverer: Deliverer, leases: Leases, lease_seconds: float) -> None:
         self.runtime = runtime
         self.deliverer = deliverer
+        self.leases = leases
+        self.lease_seconds = lease_seconds
         self._drain: asyncio.Task[None] | None = None
 
-    async def kick(self) -> None:
+    async def kick(self) -> bool:
+        """Starts a drain unless one is running; True when it started one."""
         if self._drain is None or self._drain.done():
             self._drain = asyncio.create_task(self._until_empty(), name="picket-outbox-drain")
+            return True
+        return False
 
     async def _until_empty(self) -> None:
         try:
             while await send_notices(self.runtime, self.deliverer):
-                pass
+                if not await self.leases.take("send_notices", self.lease_seconds):
+                    return
         except Exception:
             # The next kick starts again; what was claimed goes out once its lease ends.
             log.exception("sending notices stopped")
@@ -102,6 +111,14 @@ async def run_queues_job(runtime: Runtime) -> int:
     """Draws the order of pre-queues whose sale opened and lets fans in at each line's rate."""
     steps = await run_queues(runtime.uow, runtime.clock)
     return sum(step.admitted for step in steps)
+
+
+async def audit_job(runtime: Runtime) -> AuditReport:
+    """Seats, tickets and money checked against the invariants; any breach is logged and exported."""
+    report = await audit(runtime.uow)
+    if report.healthy:
+        log.info("audit: every invariant holds")
+    return report
 
 
 async def refresh_posts_job(runtime: Runtime) -> int:

@@ -71,3 +71,30 @@ def test_sandbox_payments_with_a_real_token_refuse_to_start_in_one_line(
 
     said = capsys.readouterr().err.strip().splitlines()
     assert len(said) == 1 and said[0].startswith("Setting problem: SANDBOX_PAYMENTS=true cannot be used")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("", None), ("3", [3]), ("0-3", [0, 1, 2, 3]), (" 4-5, 0 ,2", [0, 2, 4, 5])]
+)
+def test_shard_ids_take_numbers_and_ranges(text: str, expected: list[int] | None) -> None:
+    settings = Settings(_env_file=None, shard_count=8, shard_ids=text)  # type: ignore[call-arg]
+    assert settings.shards == expected
+    assert settings.shard_options == {"shard_count": 8} | ({"shard_ids": expected} if expected else {})
+
+
+@pytest.mark.parametrize(
+    ("count", "text", "message"),
+    [
+        (None, "0-1", "SHARD_IDS needs SHARD_COUNT"),
+        (2, "0-2", "SHARD_COUNT=2 ends at 1"),
+        (4, "3-1", "not a range from low to high"),
+        (4, "one", "use numbers and ranges"),
+    ],
+)
+def test_shard_ids_that_cannot_work_are_refused(count: int | None, text: str, message: str) -> None:
+    with pytest.raises(ValidationError, match=message):
+        Settings(_env_file=None, shard_count=count, shard_ids=text)  # type: ignore[call-arg]
+
+
+def test_one_process_runs_every_shard_by_default() -> None:
+    assert Settings(_env_file=None).shard_options == {}  # type: ignore[call-arg]

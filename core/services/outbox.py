@@ -109,9 +109,3 @@ async def drain_notices(
         sent += len(outcomes)
         if len(outcomes) < batch or loop.time() >= ends:
             return sent
-
-
-@retrying
-async def outbox_backlog(uow: UnitOfWork) -> int:
-    async with uow.for_reading():
-        return await uow.outbox.backlog()

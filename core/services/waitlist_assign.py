@@ -120,7 +120,7 @@ async def _assign(
         got = entry.quantity if await uow.general_admission.give(event.id, entry.quantity) else 0
     if got != entry.quantity:
         # A fan booking at this very moment took one of the seats: look again from the start.
-        raise Retryable("a waitlist seat was taken while it was being given")
+        raise Retryable("a waitlist seat was taken while it was being given", "conflict")
     hold = await uow.holds.get(hold_id)
     assert hold is not None
     order_id = await uow.orders.add(hold, key, now)
@@ -129,7 +129,7 @@ async def _assign(
     ]
     await uow.tickets.add_many(order_id, event.id, entry.user_id, entry.holder_name, tickets, now)
     if not await uow.waitlist.finish(entry.id, WaitlistStatus.ASSIGNED, now, order_id=order_id):
-        raise Retryable("the waitlist entry ended while its seats were being given")
+        raise Retryable("the waitlist entry ended while its seats were being given", "conflict")
     change = entry.escrow - amount
     escrow = Account.escrow(entry.user_id)
     memo = f"waitlist:event:{event.id}"

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
 
 from core.models import GuildConfig
 from db.repositories._base import Repo, insert_ignoring_duplicates
-from db.schema import app_state, guilds
+from db.schema import app_state, guilds, job_leases
 
 
 class GuildRepo(Repo):
@@ -31,3 +33,20 @@ class AppStateRepo(Repo):
     async def put(self, name: str, value: str) -> None:
         await self.conn.execute(insert_ignoring_duplicates(app_state, name=name, value=value))
         await self.conn.execute(update(app_state).where(app_state.c.name == name).values(value=value))
+
+    async def claim_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        kept = await self.conn.execute(
+            update(job_leases)
+            .where(
+                job_leases.c.name == name,
+                or_(job_leases.c.holder == holder, job_leases.c.until < now),
+            )
+            .values(holder=holder, until=until)
+        )
+        if kept.rowcount:
+            return True
+        # No row yet: the first process to insert it holds the lease.
+        made = await self.conn.execute(
+            insert_ignoring_duplicates(job_leases, name=name, holder=holder, until=until)
+        )
+        return bool(made.rowcount)

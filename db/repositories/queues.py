@@ -127,6 +127,10 @@ class QueueRepo(Repo):
         )
         return [int(row[0]) for row in await self.conn.execute(query)]
 
+    async def waiting_total(self) -> int:
+        query = select(func.count()).select_from(queue_places).where(p.status == PlaceStatus.WAITING)
+        return int((await self.conn.execute(query)).scalar() or 0)
+
     async def waiting(self, event_id: int, limit: int) -> list[QueuePlace]:
         query = (
             select(*_PLACE)

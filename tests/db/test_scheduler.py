@@ -16,7 +16,7 @@ from core.services.booking import HoldSeats, hold_seats
 from core.services.outbox import Delivery
 from core.ticket_codes import TicketCodes
 from db.uow import SqlUnitOfWork
-from scheduler.runner import build_scheduler
+from scheduler.runner import Upkeep, build_scheduler
 from tests.support.builders import fan, fund, key, on_sale_event
 
 
@@ -76,3 +76,19 @@ async def test_jobs_expire_holds_and_send_notices(engine: AsyncEngine, clock: Fr
 async def _section(runtime: Runtime, event_id: int) -> int:
     async with runtime.uow() as uow:
         return (await uow.seats.availability(event_id, runtime.clock.now()))[0].section_id
+
+
+async def test_backups_are_scheduled_only_when_asked_for(engine: AsyncEngine, clock: FrozenClock) -> None:
+    runtime = Runtime(lambda: SqlUnitOfWork(engine), clock, ZoneInfo("Asia/Seoul"), TicketCodes.generate())
+
+    async def back_up() -> None:
+        return None
+
+    plain = build_scheduler(runtime, Inbox())
+    assert plain.get_job("backup") is None
+    assert plain.get_job("audit").trigger.interval == timedelta(minutes=10)
+    daily = build_scheduler(
+        runtime, Inbox(), upkeep=Upkeep(audit_minutes=5, backup_hours=24, back_up=back_up)
+    )
+    assert daily.get_job("backup").trigger.interval == timedelta(hours=24)
+    assert daily.get_job("audit").trigger.interval == timedelta(minutes=5)

@@ -28,9 +28,13 @@ def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def retries() -> Iterator[list[str]]:
     seen: list[str] = []
-    core.retry.retry_listeners.append(seen.append)
+
+    def note(operation: str, reason: str) -> None:
+        seen.append(operation if reason == "other" else f"{operation}:{reason}")
+
+    core.retry.retry_listeners.append(note)
     yield seen
-    core.retry.retry_listeners.remove(seen.append)
+    core.retry.retry_listeners.remove(note)
 
 
 @pytest.fixture
@@ -48,12 +52,12 @@ async def test_a_body_refused_twice_runs_three_times_and_returns_its_result(retr
         nonlocal runs
         runs += 1
         if runs <= 2:
-            raise Retryable("deadlock")
+            raise Retryable("deadlock", "conflict")
         return "booked"
 
     assert await book() == "booked"
     assert runs == 3
-    assert retries == ["book", "book"]
+    assert retries == ["book:conflict", "book:conflict"]
 
 
 async def test_a_body_always_refused_gives_up_as_busy(retries: list[str]) -> None:

@@ -15,6 +15,7 @@ from core.models import FanStanding, Hold, SeatStatus
 from core.ports import (
     AlertRepository,
     AppStateRepository,
+    AuditRepository,
     EventRepository,
     FanRepository,
     GeneralAdmissionRepository,
@@ -30,6 +31,7 @@ from core.ports import (
     TicketRepository,
     WaitlistRepository,
 )
+from tests.unit.fakes.audit import FakeAudit
 from tests.unit.fakes.booking import FakeFans, FakeGeneralAdmission, FakeHolds, FakeSeats
 from tests.unit.fakes.box_office import FakeBoxOffice
 from tests.unit.fakes.events import FakeAppState, FakeEvents, FakeGuilds
@@ -68,6 +70,7 @@ class FakeUnitOfWork:
     interests: InterestRepository
     alerts: AlertRepository
     queues: QueueRepository
+    audit: AuditRepository
     box_office: BoxOffice
 
     def __init__(self) -> None:
@@ -93,6 +96,7 @@ class FakeUnitOfWork:
         self.interests = FakeInterests(self._open_state)
         self.alerts = FakeAlerts(self._open_state)
         self.queues = FakeQueues(self._open_state)
+        self.audit = FakeAudit(self._open_state)
         self.box_office = FakeBoxOffice(lambda: self)
 
     def for_reading(self) -> Self:

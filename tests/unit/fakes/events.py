@@ -150,3 +150,10 @@ class FakeAppState(Repo):
 
     async def put(self, name: str, value: str) -> None:
         self.db.app_state[name] = value
+
+    async def claim_lease(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        current = self.db.leases.get(name)
+        if current is not None and current[0] != holder and current[1] >= now:
+            return False
+        self.db.leases[name] = (holder, until)
+        return True

@@ -72,6 +72,9 @@ class FakeQueues(Repo):
 
         return sorted(e for e, queue in self.db.queues.items() if due(queue))[:limit]
 
+    async def waiting_total(self) -> int:
+        return sum(1 for p in self.db.places.values() if p.status is PlaceStatus.WAITING)
+
     async def waiting(self, event_id: int, limit: int) -> list[QueuePlace]:
         waiting = [
             p for (e, _), p in self.db.places.items() if e == event_id and p.status is PlaceStatus.WAITING

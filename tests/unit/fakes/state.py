@@ -123,6 +123,7 @@ class State:
     entries: list[LedgerEntry] = field(default_factory=list)
     outbox: list[OutboxRow] = field(default_factory=list)
     app_state: dict[str, str] = field(default_factory=dict)
+    leases: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     waitlist: dict[int, WaitlistEntry] = field(default_factory=dict)
     lines: dict[int, LineRow] = field(default_factory=dict)
     members: dict[int, MemberPrefs] = field(default_factory=dict)

@@ -1,0 +1,27 @@
+"""Which process runs a scheduled job: the holder of its lease in the database.
+
+Every process runs the same scheduler; before each run a job takes its lease. The holder renews it on
+every run and keeps it; the others stand by and take over once a lease has gone unrenewed for its
+length (the holder stopped or lost the database)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from core.clock import Clock
+from core.errors import Busy, Retryable
+from core.ports import UnitOfWork
+
+
+async def take_lease(uow: UnitOfWork, job: str, holder: str, clock: Clock, seconds: float) -> bool:
+    """True when ``holder`` may run ``job`` now (its lease is renewed for ``seconds``)."""
+    now = clock.now()
+    try:
+        async with uow:
+            held = await uow.app_state.claim_lease(job, holder, now, now + timedelta(seconds=seconds))
+            await uow.commit()
+    except (Retryable, Busy):
+        # Two processes reaching for the same lease at once (or a database failing over): let this
+        # run pass; the next one asks again.
+        return False
+    return held

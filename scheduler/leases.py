@@ -1,0 +1,61 @@
+"""Runs each scheduled job in one process of a deployment at a time (see ``core.services.leases``)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import secrets
+import socket
+from collections.abc import Awaitable, Callable
+from typing import Final, ParamSpec, TypeVar
+
+from core.runtime import Runtime
+from core.services.leases import take_lease
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class _Standby:
+    def __repr__(self) -> str:
+        return "STANDBY"
+
+
+# What a job answers when another process holds its lease and this one did nothing.
+STANDBY: Final = _Standby()
+
+# A lease outlives a few missed runs, so a slow run or a pause does not hand the job to another
+# process, yet a stopped process's jobs move on within this long.
+MIN_LEASE_SECONDS = 15.0
+
+
+def lease_seconds(interval: float) -> float:
+    return max(MIN_LEASE_SECONDS, 3 * interval)
+
+
+def process_name() -> str:
+    """Unique per process, readable in the lease table: host, pid and a random tail."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class Leases:
+    def __init__(self, runtime: Runtime, holder: str | None = None) -> None:
+        self.runtime = runtime
+        self.holder = holder or process_name()
+
+    async def take(self, job: str, seconds: float) -> bool:
+        return await take_lease(self.runtime.uow(), job, self.holder, self.runtime.clock, seconds)
+
+    def leased(
+        self, job: str, interval: float, run: Callable[P, Awaitable[T]]
+    ) -> Callable[P, Awaitable[T | _Standby]]:
+        """``run``, done only while this process holds ``job``'s lease."""
+        seconds = lease_seconds(interval)
+
+        @functools.wraps(run)
+        async def in_turn(*args: P.args, **kwargs: P.kwargs) -> T | _Standby:
+            if not await self.take(job, seconds):
+                return STANDBY
+            return await run(*args, **kwargs)
+
+        return in_turn

@@ -1,0 +1,53 @@
+"""Job leases on SQLite, MariaDB and the fake: one holder at a time, kept while renewed, taken over
+once it runs out; and a crowd of processes reaching for a free lease at once gets one holder."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from core.clock import FrozenClock
+from core.ports import UnitOfWork
+from core.services.leases import take_lease
+from db.engine import make_engine
+from db.uow import SqlUnitOfWork
+
+SECONDS = 15
+
+
+async def test_one_holder_at_a_time_until_the_lease_runs_out(any_uow: UnitOfWork, clock: FrozenClock) -> None:
+    assert await take_lease(any_uow, "run_queues", "a", clock, SECONDS)
+    assert not await take_lease(any_uow, "run_queues", "b", clock, SECONDS)
+    # Another job's lease is a lease of its own.
+    assert await take_lease(any_uow, "expire_holds", "b", clock, SECONDS)
+
+    clock.advance(timedelta(seconds=SECONDS - 1))
+    assert await take_lease(any_uow, "run_queues", "a", clock, SECONDS), "the holder renews its lease"
+    clock.advance(timedelta(seconds=SECONDS - 1))
+    assert not await take_lease(any_uow, "run_queues", "b", clock, SECONDS), "renewed: still a's"
+
+    clock.advance(timedelta(seconds=SECONDS + 1))
+    assert await take_lease(any_uow, "run_queues", "b", clock, SECONDS), "a stopped renewing: b takes over"
+    assert not await take_lease(any_uow, "run_queues", "a", clock, SECONDS)
+
+
+async def test_processes_racing_for_a_free_lease_get_one_holder(
+    engine: AsyncEngine, clock: FrozenClock
+) -> None:
+    # A separate engine (pool) per contender, as separate processes would have.
+    engines = [make_engine(engine.url.render_as_string(hide_password=False)) for _ in range(8)]
+    try:
+        for _ in range(5):
+            clock.advance(timedelta(seconds=SECONDS + 1))
+            won = await asyncio.gather(
+                *(
+                    take_lease(SqlUnitOfWork(e), "send_notices", f"process-{i}", clock, SECONDS)
+                    for i, e in enumerate(engines)
+                )
+            )
+            assert sum(won) == 1, won
+    finally:
+        for e in engines:
+            await e.dispose()
