@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench migrate clean fonts browser
+.PHONY: run test lint typecheck unit bench migrate clean fonts browser promtool
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ browser:
 	  && { apt-get install -y -qq chromium || { apt-get update -qq && apt-get install -y -qq chromium; }; } \
 	  >/dev/null 2>&1; } || echo "Note: no Chromium found; the scanner page test is skipped (apt-get install chromium)."
 
+# Prometheus's alert rules are checked and unit-tested with promtool (Debian's prometheus package).
+promtool:
+	@command -v promtool >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && { apt-get install -y -qq prometheus || { apt-get update -qq && apt-get install -y -qq prometheus; }; } \
+	  >/dev/null 2>&1; } || echo "Note: no promtool found; the alert rule tests are skipped (apt-get install prometheus)."
+
 run: $(STAMP) fonts
 	$(PY) -m bot migrate
 	$(PY) -m bot run
@@ -37,7 +43,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy core db
 
-test: lint typecheck fonts browser
+test: lint typecheck fonts browser promtool
 	$(PY) -m pytest
 
 bench: $(STAMP)
