@@ -13,6 +13,7 @@ from weakref import WeakKeyDictionary
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util import greenlet_spawn
 
@@ -32,7 +33,7 @@ from core.box_office import (
     SeatQuery,
     SeatsInFlight,
 )
-from core.errors import Retryable
+from core.errors import Busy, Retryable
 from core.models import (
     Event,
     Order,
@@ -42,7 +43,7 @@ from core.models import (
     TicketStatus,
 )
 from core.rules import RulesCache
-from db.errors import is_retryable_driver_error, retry_reason
+from db.errors import is_retryable, is_retryable_driver_error, retry_reason
 from db.repositories.events import event_from
 from db.sqlite_box_office import SqliteBoxOffice
 
@@ -65,7 +66,16 @@ class ProcedureBoxOffice:
         self._hold_events: dict[int, int] = {}
 
     async def _call(self, procedure: str, args: Sequence[Any]) -> dict[str, Any]:
-        raw = await self._engine.raw_connection()
+        try:
+            raw = await self._engine.raw_connection()
+        except PoolTimeout:
+            raise Busy() from None
+        except Exception as exc:
+            # A new connection refused or cut during its handshake (a node that just died): the run
+            # is tried again, through HAProxy, on the node that takes over.
+            if is_retryable(exc) or is_retryable_driver_error(exc):
+                raise Retryable(str(exc), retry_reason(exc)) from exc
+            raise
         try:
             return await _answer(raw.driver_connection, procedure, args)
         except BaseException as exc:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 # Deadlock, lock-wait timeout, Galera certification failure (reported as deadlock), lost or refused
-# connections and "WSREP has not yet prepared node for application use" during failover.
-RETRYABLE_MARIADB_CODES = frozenset({1213, 1205, 2013, 2006, 2003, 2055, 1047, 1180, 1927, 4031})
+# connections, a server shutting down, and "WSREP has not yet prepared node for application use"
+# during failover.
+RETRYABLE_MARIADB_CODES = frozenset({1213, 1205, 2013, 2006, 2003, 2055, 1047, 1053, 1180, 1927, 4031})
 DUPLICATE_MARIADB_CODE = 1062
 CONFLICT_CODES = frozenset({1213, 1205})
 CLUSTER_CODES = frozenset({1047, 1180})

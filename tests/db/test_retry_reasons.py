@@ -8,6 +8,9 @@ import pymysql
 import pytest
 from sqlalchemy.exc import OperationalError
 
+from core.errors import Retryable
+from db.box_office import box_office_for
+from db.engine import make_engine
 from db.errors import retry_reason
 
 
@@ -37,3 +40,14 @@ def test_each_refusal_has_its_reason(error: BaseException, reason: str) -> None:
 
 def test_a_dropped_connection_is_a_connection_problem() -> None:
     assert retry_reason(ConnectionResetError("peer went away")) == "connection"
+
+
+async def test_a_database_that_refuses_new_connections_means_try_again() -> None:
+    # Port 1 on loopback: nothing listens, as when the writer node has just died.
+    engine = make_engine("mysql+aiomysql://root@127.0.0.1:1/picket")
+    try:
+        with pytest.raises(Retryable) as refused:
+            await box_office_for(engine).fan(1, 7)
+    finally:
+        await engine.dispose()
+    assert refused.value.reason == "connection"
