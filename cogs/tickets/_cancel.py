@@ -7,6 +7,7 @@ from typing import Any
 
 import discord
 
+from bot import metrics
 from bot.i18n import language, t
 from bot.i18n.formatting import money, stamp
 from cogs.shared.caller import caller_of
@@ -74,6 +75,7 @@ class CancelButton(
             runtime = runtime_of(interaction.client)
             command = CancelTicket(self.ticket_id, caller_of(interaction), locale=language(locale))
             refunded = await cancel_ticket(command, runtime.uow(), runtime.clock)
+            metrics.REFUNDS.labels("ticket_cancelled").inc()
             key = (
                 "tickets.cancelled"
                 if refunded.buyer_id == interaction.user.id

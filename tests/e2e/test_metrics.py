@@ -46,3 +46,11 @@ async def test_a_booking_moves_the_figures_prometheus_scrapes(world: World) -> N
     # The ticket DM went out through the outbox (sent at once by Pay, or by the job).
     assert moved("picket_deliveries_total", kind="tickets_issued", outcome="sent") == 1
     assert after[("picket_outbox_backlog", ())] == 0
+
+    await world.cancel_ticket(world.fan, 1)
+    again = await _scrape(port)
+    assert (
+        again.get(("picket_refunds_total", (("reason", "ticket_cancelled"),)), 0.0)
+        - after.get(("picket_refunds_total", (("reason", "ticket_cancelled"),)), 0.0)
+        == 1
+    )
