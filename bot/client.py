@@ -24,6 +24,7 @@ from cogs.shared.zones import GuildZones
 from core.runtime import Runtime
 from core.services.commands import commands_changed, commands_synced
 from core.services.gauges import read_gauges
+from scheduler.leases import Leases
 from scheduler.runner import Upkeep, build_scheduler
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,7 @@ class PicketBot(commands.AutoShardedBot):
         self.scheduler: AsyncIOScheduler | None = None
         self._run_scheduler = run_scheduler
         self._upkeep = upkeep or Upkeep()
+        self.leases = Leases(runtime)
         self._force_sync = force_sync
 
     async def setup_hook(self) -> None:
@@ -108,7 +110,7 @@ class PicketBot(commands.AutoShardedBot):
         await self.sync_commands(force=self._force_sync)
         if self._run_scheduler:
             self.scheduler = build_scheduler(
-                self.runtime, DiscordDeliverer(self, self.runtime), upkeep=self._upkeep
+                self.runtime, DiscordDeliverer(self, self.runtime), leases=self.leases, upkeep=self._upkeep
             )
             self.scheduler.add_job(self.measure, "interval", seconds=MEASURE_SECONDS, id="measure")
             metrics.watch_scheduler(self.scheduler)
@@ -168,4 +170,6 @@ class PicketBot(commands.AutoShardedBot):
     async def close(self) -> None:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+            # A restart (a deploy) should not leave the jobs waiting out this process's leases.
+            await self.leases.release()
         await super().close()

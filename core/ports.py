@@ -436,6 +436,10 @@ class AppStateRepository(Protocol):
         had run out by ``now``; False while another holder's lease lasts."""
         ...
 
+    async def release_leases(self, holder: str, now: datetime) -> int:
+        """Ends every lease ``holder`` has, as of ``now``, so another process may take them at once."""
+        ...
+
 
 class Outbox(Protocol):
     async def add(

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Final, ParamSpec, TypeVar
 
 from core.runtime import Runtime
-from core.services.leases import take_lease
+from core.services.leases import release_leases, take_lease
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -45,6 +45,9 @@ class Leases:
 
     async def take(self, job: str, seconds: float) -> bool:
         return await take_lease(self.runtime.uow(), job, self.holder, self.runtime.clock, seconds)
+
+    async def release(self) -> None:
+        await release_leases(self.runtime.uow(), self.holder, self.runtime.clock)
 
     def leased(
         self, job: str, interval: float, run: Callable[P, Awaitable[T]]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
@@ -50,3 +50,9 @@ class AppStateRepo(Repo):
             insert_ignoring_duplicates(job_leases, name=name, holder=holder, until=until)
         )
         return bool(made.rowcount)
+
+    async def release_leases(self, holder: str, now: datetime) -> int:
+        ended = await self.conn.execute(
+            update(job_leases).where(job_leases.c.holder == holder).values(until=now - timedelta(seconds=1))
+        )
+        return int(ended.rowcount)

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import FrozenClock
 from core.ports import UnitOfWork
-from core.services.leases import take_lease
+from core.services.leases import release_leases, take_lease
 from db.engine import make_engine
 from db.uow import SqlUnitOfWork
 
@@ -31,6 +31,20 @@ async def test_one_holder_at_a_time_until_the_lease_runs_out(any_uow: UnitOfWork
     clock.advance(timedelta(seconds=SECONDS + 1))
     assert await take_lease(any_uow, "run_queues", "b", clock, SECONDS), "a stopped renewing: b takes over"
     assert not await take_lease(any_uow, "run_queues", "a", clock, SECONDS)
+
+
+async def test_a_process_stopping_cleanly_hands_its_jobs_over_at_once(
+    any_uow: UnitOfWork, clock: FrozenClock
+) -> None:
+    for job in ("run_queues", "send_notices"):
+        assert await take_lease(any_uow, job, "a", clock, SECONDS)
+    assert await take_lease(any_uow, "audit", "b", clock, SECONDS)
+
+    await release_leases(any_uow, "a", clock)
+
+    assert await take_lease(any_uow, "run_queues", "b", clock, SECONDS)
+    assert await take_lease(any_uow, "send_notices", "b", clock, SECONDS)
+    assert not await take_lease(any_uow, "audit", "c", clock, SECONDS), "only a's leases ended"
 
 
 async def test_processes_racing_for_a_free_lease_get_one_holder(

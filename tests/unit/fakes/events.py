@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from core.models import Event, EventQuery, EventRules, EventStatus, GuildConfig, TicketStatus
@@ -157,3 +157,9 @@ class FakeAppState(Repo):
             return False
         self.db.leases[name] = (holder, until)
         return True
+
+    async def release_leases(self, holder: str, now: datetime) -> int:
+        mine = [name for name, (owner, _) in self.db.leases.items() if owner == holder]
+        for name in mine:
+            self.db.leases[name] = (holder, now - timedelta(seconds=1))
+        return len(mine)
