@@ -7,6 +7,7 @@ import os
 import secrets
 import socket
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Final, ParamSpec, TypeVar
 
 from core.runtime import Runtime
@@ -42,11 +43,25 @@ class Leases:
     def __init__(self, runtime: Runtime, holder: str | None = None) -> None:
         self.runtime = runtime
         self.holder = holder or process_name()
+        # Until when this process is sure it holds each job's lease (as it last renewed it).
+        self._held_until: dict[str, datetime] = {}
 
     async def take(self, job: str, seconds: float) -> bool:
-        return await take_lease(self.runtime.uow(), job, self.holder, self.runtime.clock, seconds)
+        """True when this process may run ``job`` now. A lease with more than half its length left
+        is not renewed yet: a job run every second then writes its lease every few seconds, not each
+        run, and no other process can take it before it runs out."""
+        now = self.runtime.clock.now()
+        held_until = self._held_until.get(job)
+        if held_until is not None and held_until - now > timedelta(seconds=seconds / 2):
+            return True
+        if await take_lease(self.runtime.uow(), job, self.holder, self.runtime.clock, seconds):
+            self._held_until[job] = now + timedelta(seconds=seconds)
+            return True
+        self._held_until.pop(job, None)
+        return False
 
     async def release(self) -> None:
+        self._held_until.clear()
         await release_leases(self.runtime.uow(), self.holder, self.runtime.clock)
 
     def leased(

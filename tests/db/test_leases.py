@@ -5,14 +5,19 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import FrozenClock
 from core.ports import UnitOfWork
+from core.runtime import Runtime
 from core.services.leases import release_leases, take_lease
+from core.ticket_codes import TicketCodes
 from db.engine import make_engine
 from db.uow import SqlUnitOfWork
+from scheduler.leases import Leases
+from tests.unit.fakes import FakeUnitOfWork
 
 SECONDS = 15
 
@@ -65,3 +70,24 @@ async def test_processes_racing_for_a_free_lease_get_one_holder(
     finally:
         for e in engines:
             await e.dispose()
+
+
+async def test_a_held_lease_is_written_again_only_once_half_used(clock: FrozenClock) -> None:
+    uow = FakeUnitOfWork()
+    runtime = Runtime(lambda: uow, clock, ZoneInfo("Asia/Seoul"), TicketCodes.generate())
+    mine, theirs = Leases(runtime, "a"), Leases(runtime, "b")
+    assert await mine.take("run_queues", SECONDS)
+    written = uow.commits
+
+    clock.advance(timedelta(seconds=5))
+    assert await mine.take("run_queues", SECONDS)
+    assert uow.commits == written, "ten seconds left of fifteen: no write"
+    clock.advance(timedelta(seconds=3))
+    assert await mine.take("run_queues", SECONDS)
+    assert uow.commits == written + 1, "seven seconds left: renewed"
+
+    clock.advance(timedelta(seconds=SECONDS - 1))
+    assert not await theirs.take("run_queues", SECONDS), "the renewal keeps the other process out"
+    await mine.release()
+    assert await theirs.take("run_queues", SECONDS)
+    assert not await mine.take("run_queues", SECONDS), "released: no longer believed held"
