@@ -28,10 +28,13 @@ STANDBY: Final = _Standby()
 # A lease outlives a few missed runs, so a slow run or a pause does not hand the job to another
 # process, yet a stopped process's jobs move on within this long.
 MIN_LEASE_SECONDS = 15.0
+# For a job run rarely (the audit, a daily backup), three runs would be days: one run and this long.
+RARE_JOB_SLACK_SECONDS = 600.0
 
 
 def lease_seconds(interval: float) -> float:
-    return max(MIN_LEASE_SECONDS, 3 * interval)
+    """How long a job's lease lasts: three runs, at least 15 s, at most one run and ten minutes."""
+    return max(MIN_LEASE_SECONDS, min(3 * interval, interval + RARE_JOB_SLACK_SECONDS))
 
 
 def process_name() -> str:

@@ -7,6 +7,7 @@ import asyncio
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.clock import FrozenClock
@@ -16,7 +17,7 @@ from core.services.leases import release_leases, take_lease
 from core.ticket_codes import TicketCodes
 from db.engine import make_engine
 from db.uow import SqlUnitOfWork
-from scheduler.leases import Leases
+from scheduler.leases import Leases, lease_seconds
 from tests.unit.fakes import FakeUnitOfWork
 
 SECONDS = 15
@@ -91,3 +92,13 @@ async def test_a_held_lease_is_written_again_only_once_half_used(clock: FrozenCl
     await mine.release()
     assert await theirs.take("run_queues", SECONDS)
     assert not await mine.take("run_queues", SECONDS), "released: no longer believed held"
+
+
+@pytest.mark.parametrize(
+    ("interval", "lease"),
+    [(1, 15), (10, 30), (600, 1200), (24 * 3600, 24 * 3600 + 600)],
+)
+def test_a_lease_outlives_a_few_runs_but_a_rare_job_moves_on_the_same_day(
+    interval: float, lease: float
+) -> None:
+    assert lease_seconds(interval) == lease
