@@ -18,6 +18,7 @@ from core.models import Event
 from core.ports import UnitOfWork
 from core.services.booking import ConfirmHold, HoldSeats, confirm_hold, hold_seats, start_booking
 from core.services.events import CreateEvent, create_event, publish_event
+from core.services.gauges import read_gauges
 from core.services.queue import InWaitingRoom, run_queues, tune_queue
 from db.roundtrips import count_round_trips
 from db.uow import SqlUnitOfWork
@@ -226,3 +227,16 @@ async def test_a_batch_answers_each_request_from_one_write() -> None:
     assert answers == [n * 10 for n in range(20)]
     assert sorted(n for batch in writes for n in batch) == list(range(20))
     assert len(writes) < 20
+
+
+async def test_the_operators_gauge_counts_fans_still_waiting(any_uow: UnitOfWork, clock: FrozenClock) -> None:
+    event = await _hot_sale(any_uow, clock)
+    for user in FANS:
+        await _turn(any_uow, clock, event, user)
+    assert (await read_gauges(any_uow)).queue_waiting == len(FANS), "the pre-queue waits too"
+    clock.set(event.sale_opens_at)
+    await run_queues(lambda: any_uow, clock, random.Random(3))
+    clock.advance(timedelta(seconds=3))
+    [step] = await run_queues(lambda: any_uow, clock)
+    assert step.admitted == 3
+    assert (await read_gauges(any_uow)).queue_waiting == len(FANS) - 3
