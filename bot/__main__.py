@@ -13,8 +13,10 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from bot.app import App
-from bot.backup import BackupError, back_up, backup_job, restore
+from bot.backup import back_up, backup_job
+from bot.backup_db import BackupError
 from bot.metrics import serve_metrics
+from bot.restore import restore
 from bot.scanner import serve_scanner
 from bot.settings import Settings
 from core.errors import Misconfigured

@@ -107,7 +107,7 @@ AUDIT_LAST_RUN = Gauge(
 )
 DB_CLUSTER_SIZE = Gauge(
     "picket_db_cluster_size",
-    "Galera nodes in the cluster as the node Picket writes to sees it (absent on a single server).",
+    "Galera nodes in the cluster as the node Picket writes to sees it (0 on a single server).",
     registry=REGISTRY,
 )
 BACKUPS = Counter(

@@ -22,7 +22,9 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.backup import BACKUP_NAME, BackupError, back_up, backup_job, backups, restore
+from bot.backup import BACKUP_NAME, back_up, backup_job, backups
+from bot.backup_db import BackupError
+from bot.restore import restore
 from bot.settings import Settings
 from core.clock import FrozenClock
 from core.ports import UnitOfWork
