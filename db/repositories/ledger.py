@@ -78,14 +78,15 @@ class LedgerRepo(Repo):
 
     async def totals(self) -> LedgerTotals:
         entries_sum = (await self.conn.execute(select(func.coalesce(func.sum(e.amount), 0)))).scalar()
-        row_balances = (await self.conn.execute(select(func.coalesce(func.sum(a.balance), 0)))).scalar()
+        # One statement, so one snapshot: under READ COMMITTED two statements could straddle a payment
+        # that moves money from a running balance to an account summed from its entries.
+        row_balances = select(func.coalesce(func.sum(a.balance), 0)).scalar_subquery()
         unguarded = (
-            await self.conn.execute(
-                select(func.coalesce(func.sum(e.amount), 0)).where(
-                    e.account_kind.not_in(sorted(GUARDED_KINDS))
-                )
-            )
-        ).scalar()
+            select(func.coalesce(func.sum(e.amount), 0))
+            .where(e.account_kind.not_in(sorted(GUARDED_KINDS)))
+            .scalar_subquery()
+        )
+        balances = (await self.conn.execute(select(row_balances + unguarded))).scalar()
         per_account = (
             select(e.account_kind, e.owner_id, func.sum(e.amount).label("total"))
             .group_by(e.account_kind, e.owner_id)
@@ -99,5 +100,4 @@ class LedgerRepo(Repo):
                 .where(a.balance != func.coalesce(per_account.c.total, 0))
             )
         ).scalar()
-        balances = int(row_balances or 0) + int(unguarded or 0)
-        return LedgerTotals(int(entries_sum or 0), balances, int(mismatched or 0))
+        return LedgerTotals(int(entries_sum or 0), int(balances or 0), int(mismatched or 0))

@@ -3,13 +3,15 @@ breach, made by writing to the tables behind Picket's back, is found and named."
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
 from sqlalchemy import insert, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.clock import FrozenClock
+from core.ledger import Account, Transfer
 from core.models import Event
 from core.ports import UnitOfWork
 from core.services.audit import CHECKS, audit
@@ -108,3 +110,38 @@ async def test_the_gauges_read_backlog_and_waiting_rooms(any_uow: UnitOfWork, cl
     assert gauges.queue_waiting == 0
     # A single server (the test databases) is not a Galera cluster.
     assert gauges.cluster_size is None
+
+
+async def test_payments_in_flight_are_never_read_as_a_breach(engine: AsyncEngine) -> None:
+    """Eight writers moving money from wallets (running balances) to an organizer (summed entries)
+    while the auditor reads: every reading must balance, on both databases."""
+    fans = range(1, 51)
+    async with SqlUnitOfWork(engine) as uow:
+        for fan_id in fans:
+            await uow.ledger.post(
+                Transfer(f"top:{fan_id}", Account.provider(), Account.wallet(fan_id), 10**6, ""), T0
+            )
+        await uow.commit()
+    readings_done = asyncio.Event()
+    paid = 0
+
+    async def pay(writer: int) -> None:
+        nonlocal paid
+        for n in range(2000):  # bounded; stops early once the readings are done
+            if readings_done.is_set():
+                return
+            async with SqlUnitOfWork(engine) as uow:
+                await uow.ledger.post(
+                    Transfer(f"buy:{writer}:{n}", Account.wallet(1 + n % 50), Account.payable(9), 1, ""), T0
+                )
+                await uow.commit()
+            paid += 1
+
+    writers = [asyncio.create_task(pay(w)) for w in range(8)]
+    try:
+        reports = [await audit(lambda: SqlUnitOfWork(engine), second_look=0.01) for _ in range(20)]
+    finally:
+        readings_done.set()
+        await asyncio.gather(*writers)
+    assert paid > 0
+    assert [r.breaches for r in reports if not r.healthy] == []
