@@ -121,8 +121,8 @@ class PicketBot(commands.AutoShardedBot):
         gauges = await read_gauges(self.runtime.uow())
         metrics.OUTBOX_BACKLOG.set(gauges.outbox_backlog)
         metrics.QUEUE_WAITING.set(gauges.queue_waiting)
-        if gauges.cluster_size is not None:
-            metrics.DB_CLUSTER_SIZE.set(gauges.cluster_size)
+        # 0 on a single server, also after a failover to the standby: never a stale cluster's size.
+        metrics.DB_CLUSTER_SIZE.set(gauges.cluster_size or 0)
 
     async def on_app_command_completion(
         self, interaction: discord.Interaction, command: app_commands.Command[Any, ..., Any] | Any
@@ -168,8 +168,10 @@ class PicketBot(commands.AutoShardedBot):
         return True
 
     async def close(self) -> None:
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-            # A restart (a deploy) should not leave the jobs waiting out this process's leases.
-            await self.leases.release()
-        await super().close()
+        try:
+            if self.scheduler is not None and self.scheduler.running:
+                self.scheduler.shutdown(wait=False)
+                # A restart (a deploy) should not leave the jobs waiting out this process's leases.
+                await self.leases.release()
+        finally:
+            await super().close()

@@ -42,12 +42,16 @@ COMMAND_ERRORS = Counter(
 HOLDS = Counter("picket_holds_total", "Carts opened (seats held).", registry=REGISTRY)
 BOOKINGS = Counter("picket_bookings_total", "Carts paid for: orders with their tickets.", registry=REGISTRY)
 HOLDS_EXPIRED = Counter(
-    "picket_holds_expired_total", "Holds released unpaid when their time ran out.", registry=REGISTRY
+    "picket_holds_expired_total",
+    "Holds the expiry job released unpaid when their time ran out (a booking or a waitlist run that "
+    "finds a lapsed hold first releases it too, uncounted here).",
+    registry=REGISTRY,
 )
 REFUNDS = Counter(
     "picket_refunds_total",
-    "Money given back, by reason: event_cancelled and ticket_cancelled count tickets, waitlist_closed "
-    "counts waitlist entries.",
+    "Tickets or waitlist places given back, by reason: event_cancelled and ticket_cancelled count "
+    "tickets (their price, if any, back to the buyer), waitlist_closed counts entries closed with "
+    "their escrow returned.",
     ["reason"],
     registry=REGISTRY,
 )
@@ -84,7 +88,8 @@ JOB_LAG = Histogram(
 )
 JOB_RUNS = Counter(
     "picket_job_runs_total",
-    "Scheduled job runs by job and outcome (ok, error, missed).",
+    "Scheduled job runs by job and outcome: ok, error, missed, or standby (another process holds the "
+    "job's lease, or a rarely run job is not due yet).",
     ["job", "outcome"],
     registry=REGISTRY,
 )

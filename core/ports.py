@@ -418,7 +418,7 @@ class QueueRepository(Protocol):
         ...
 
     async def waiting_total(self) -> int:
-        """Fans waiting in every waiting room, not yet let in."""
+        """Fans waiting, not yet let in, in the waiting rooms of events still on sale."""
         ...
 
     async def waiting(self, event_id: int, limit: int) -> list[QueuePlace]:

@@ -43,22 +43,28 @@ class NoticeSender:
         self.leases = leases
         self.lease_seconds = lease_seconds
         self._drain: asyncio.Task[None] | None = None
+        self._failure: Exception | None = None
 
     async def kick(self) -> bool:
-        """Starts a drain unless one is running; True when it started one."""
-        if self._drain is None or self._drain.done():
-            self._drain = asyncio.create_task(self._until_empty(), name="picket-outbox-drain")
-            return True
-        return False
+        """Starts a drain unless one is running; True when it started one. A drain that failed since
+        the last run fails this run (after starting the next drain), so the job's figures show it."""
+        if self._drain is not None and not self._drain.done():
+            return False
+        failure, self._failure = self._failure, None
+        self._drain = asyncio.create_task(self._until_empty(), name="picket-outbox-drain")
+        if failure is not None:
+            raise RuntimeError("the last outbox drain failed") from failure
+        return True
 
     async def _until_empty(self) -> None:
         try:
             while await send_notices(self.runtime, self.deliverer):
                 if not await self.leases.take("send_notices", self.lease_seconds):
                     return
-        except Exception:
+        except Exception as error:
             # The next kick starts again; what was claimed goes out once its lease ends.
             log.exception("sending notices stopped")
+            self._failure = error
 
     def stop(self) -> None:
         if self._drain is not None:

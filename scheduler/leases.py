@@ -6,8 +6,8 @@ import functools
 import os
 import secrets
 import socket
+import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
 from typing import Final, ParamSpec, TypeVar
 
 from core.runtime import Runtime
@@ -43,22 +43,26 @@ def process_name() -> str:
 
 
 class Leases:
-    def __init__(self, runtime: Runtime, holder: str | None = None) -> None:
+    def __init__(
+        self, runtime: Runtime, holder: str | None = None, timer: Callable[[], float] = time.monotonic
+    ) -> None:
         self.runtime = runtime
         self.holder = holder or process_name()
-        # Until when this process is sure it holds each job's lease (as it last renewed it).
-        self._held_until: dict[str, datetime] = {}
+        self._timer = timer
+        # Until when (time.monotonic()) this process is sure it holds each job's lease: a wall clock
+        # stepped back must not stretch a lease the database lets run out.
+        self._held_until: dict[str, float] = {}
 
     async def take(self, job: str, seconds: float) -> bool:
         """True when this process may run ``job`` now. A lease with more than half its length left
         is not renewed yet: a job run every second then writes its lease every few seconds, not each
         run, and no other process can take it before it runs out."""
-        now = self.runtime.clock.now()
+        asked = self._timer()
         held_until = self._held_until.get(job)
-        if held_until is not None and held_until - now > timedelta(seconds=seconds / 2):
+        if held_until is not None and held_until - asked > seconds / 2:
             return True
         if await take_lease(self.runtime.uow(), job, self.holder, self.runtime.clock, seconds):
-            self._held_until[job] = now + timedelta(seconds=seconds)
+            self._held_until[job] = asked + seconds
             return True
         self._held_until.pop(job, None)
         return False

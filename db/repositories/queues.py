@@ -128,7 +128,12 @@ class QueueRepo(Repo):
         return [int(row[0]) for row in await self.conn.execute(query)]
 
     async def waiting_total(self) -> int:
-        query = select(func.count()).select_from(queue_places).where(p.status == PlaceStatus.WAITING)
+        # Only rooms that can still let anyone in: a cancelled sale's line is not waiting for anything.
+        query = (
+            select(func.count())
+            .select_from(queue_places.join(events, events.c.id == p.event_id))
+            .where(p.status == PlaceStatus.WAITING, events.c.status == EventStatus.PUBLISHED)
+        )
         return int((await self.conn.execute(query)).scalar() or 0)
 
     async def waiting(self, event_id: int, limit: int) -> list[QueuePlace]:

@@ -76,7 +76,8 @@ async def test_processes_racing_for_a_free_lease_get_one_holder(
 async def test_a_held_lease_is_written_again_only_once_half_used(clock: FrozenClock) -> None:
     uow = FakeUnitOfWork()
     runtime = Runtime(lambda: uow, clock, ZoneInfo("Asia/Seoul"), TicketCodes.generate())
-    mine, theirs = Leases(runtime, "a"), Leases(runtime, "b")
+    # The processes' own timers, moving with the test's clock.
+    mine, theirs = (Leases(runtime, name, timer=lambda: clock.now().timestamp()) for name in "ab")
     assert await mine.take("run_queues", SECONDS)
     written = uow.commits
 

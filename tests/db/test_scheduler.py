@@ -6,9 +6,11 @@ import asyncio
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+import scheduler.jobs
 from core.clock import FrozenClock
 from core.models import HoldStatus, Notice, SeatStatus
 from core.runtime import Runtime
@@ -16,6 +18,8 @@ from core.services.booking import HoldSeats, hold_seats
 from core.services.outbox import Delivery
 from core.ticket_codes import TicketCodes
 from db.uow import SqlUnitOfWork
+from scheduler.jobs import NoticeSender
+from scheduler.leases import Leases
 from scheduler.runner import Upkeep, build_scheduler
 from tests.support.builders import fan, fund, key, on_sale_event
 
@@ -92,3 +96,23 @@ async def test_backups_are_scheduled_only_when_asked_for(engine: AsyncEngine, cl
     )
     assert daily.get_job("backup").trigger.interval == timedelta(hours=24)
     assert daily.get_job("audit").trigger.interval == timedelta(minutes=5)
+
+
+async def test_a_failing_outbox_drain_shows_as_a_failed_run(
+    engine: AsyncEngine, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime = Runtime(lambda: SqlUnitOfWork(engine), clock, ZoneInfo("Asia/Seoul"), TicketCodes.generate())
+
+    async def database_gone(*_: object) -> int:
+        raise ConnectionResetError("the database went away")
+
+    monkeypatch.setattr(scheduler.jobs, "send_notices", database_gone)
+    sender = NoticeSender(runtime, Inbox(), Leases(runtime), 15)
+    assert await sender.kick()
+    assert sender._drain is not None
+    await sender._drain  # the drain logs its failure and ends
+
+    with pytest.raises(RuntimeError, match="the last outbox drain failed"):
+        await sender.kick()
+    assert not sender._drain.done(), "the failing run still started the next drain"
+    sender.stop()

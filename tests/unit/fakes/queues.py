@@ -73,7 +73,10 @@ class FakeQueues(Repo):
         return sorted(e for e, queue in self.db.queues.items() if due(queue))[:limit]
 
     async def waiting_total(self) -> int:
-        return sum(1 for p in self.db.places.values() if p.status is PlaceStatus.WAITING)
+        published = {e.id for e in self.db.events.values() if e.status is EventStatus.PUBLISHED}
+        return sum(
+            1 for p in self.db.places.values() if p.status is PlaceStatus.WAITING and p.event_id in published
+        )
 
     async def waiting(self, event_id: int, limit: int) -> list[QueuePlace]:
         waiting = [
