@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Final, ParamSpec, TypeVar
 
 from core.runtime import Runtime
-from core.services.leases import release_leases, take_lease
+from core.services.leases import claim_due_run, release_leases, take_lease
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -28,13 +28,19 @@ STANDBY: Final = _Standby()
 # A lease outlives a few missed runs, so a slow run or a pause does not hand the job to another
 # process, yet a stopped process's jobs move on within this long.
 MIN_LEASE_SECONDS = 15.0
-# For a job run rarely (the audit, a daily backup), three runs would be days: one run and this long.
-RARE_JOB_SLACK_SECONDS = 600.0
+# A job run less often than this (the audit, backups) is asked about this often instead and runs when
+# the deployment's last run of it is an interval old: a takeover or restart costs minutes, not a day.
+RARE_CHECK_SECONDS = 60.0
+
+
+def check_every(interval: float) -> float:
+    """How often the scheduler asks about a job that should run every ``interval`` seconds."""
+    return min(interval, RARE_CHECK_SECONDS)
 
 
 def lease_seconds(interval: float) -> float:
-    """How long a job's lease lasts: three runs, at least 15 s, at most one run and ten minutes."""
-    return max(MIN_LEASE_SECONDS, min(3 * interval, interval + RARE_JOB_SLACK_SECONDS))
+    """How long a job's lease lasts: three of its checks, and at least 15 s."""
+    return max(MIN_LEASE_SECONDS, 3 * check_every(interval))
 
 
 def process_name() -> str:
@@ -74,12 +80,16 @@ class Leases:
     def leased(
         self, job: str, interval: float, run: Callable[P, Awaitable[T]]
     ) -> Callable[P, Awaitable[T | _Standby]]:
-        """``run``, done only while this process holds ``job``'s lease."""
+        """``run``, done only while this process holds ``job``'s lease (and, for a rare job, only
+        once it is due)."""
         seconds = lease_seconds(interval)
+        rare = interval > RARE_CHECK_SECONDS
 
         @functools.wraps(run)
         async def in_turn(*args: P.args, **kwargs: P.kwargs) -> T | _Standby:
             if not await self.take(job, seconds):
+                return STANDBY
+            if rare and not await claim_due_run(self.runtime.uow(), job, self.runtime.clock, interval):
                 return STANDBY
             return await run(*args, **kwargs)
 

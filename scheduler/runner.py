@@ -15,7 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from core.runtime import Runtime
 from core.services.outbox import Deliverer
 from scheduler import jobs
-from scheduler.leases import Leases, lease_seconds
+from scheduler.leases import Leases, check_every, lease_seconds
 
 AUDIT_MINUTES = 10
 
@@ -51,7 +51,11 @@ def build_scheduler(
 
     def every(seconds: float, job_id: str, run: Callable[..., Awaitable[Any]], *args: Any) -> None:
         scheduler.add_job(
-            leases.leased(job_id, seconds, run), "interval", seconds=seconds, args=list(args), id=job_id
+            leases.leased(job_id, seconds, run),
+            "interval",
+            seconds=check_every(seconds),
+            args=list(args),
+            id=job_id,
         )
 
     every(hold_sweep_seconds, "expire_holds", jobs.expire_holds, runtime)

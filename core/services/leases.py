@@ -6,7 +6,7 @@ length (the holder stopped or lost the database)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from core.clock import Clock
 from core.errors import Busy, Retryable
@@ -25,6 +25,25 @@ async def take_lease(uow: UnitOfWork, job: str, holder: str, clock: Clock, secon
         # run pass; the next one asks again.
         return False
     return held
+
+
+async def claim_due_run(uow: UnitOfWork, job: str, clock: Clock, interval: float) -> bool:
+    """For a job run rarely (the audit, a daily backup): True when the deployment's last run of it was
+    ``interval`` ago or more (or never), and that run is now this one. Its lease holder asks, so one
+    process at a time; the time is kept in the database, so a restart or a takeover neither repeats
+    the job early nor puts it off for another whole interval."""
+    now = clock.now()
+    key = f"job_ran:{job}"
+    try:
+        async with uow:
+            last = await uow.app_state.get(key)
+            if last is not None and datetime.fromisoformat(last) + timedelta(seconds=interval) > now:
+                return False
+            await uow.app_state.put(key, now.isoformat())
+            await uow.commit()
+    except (Retryable, Busy):
+        return False
+    return True
 
 
 async def release_leases(uow: UnitOfWork, holder: str, clock: Clock) -> None:
