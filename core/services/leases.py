@@ -1,8 +1,8 @@
 """Which process runs a scheduled job: the holder of its lease in the database.
 
-Every process runs the same scheduler; before each run a job takes its lease. The holder renews it on
-every run and keeps it; the others stand by and take over once a lease has gone unrenewed for its
-length (the holder stopped or lost the database)."""
+Every process runs the same scheduler; before each run a job takes its lease. The holder renews it
+and keeps it (``scheduler.leases`` writes it again once half used); the others stand by and take over
+once a lease has gone unrenewed for its length (the holder stopped or lost the database)."""
 
 from __future__ import annotations
 
